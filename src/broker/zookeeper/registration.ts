@@ -1,0 +1,218 @@
+/**
+ * ZooKeeper-mode membership for the native broker, done the way a Kafka 2.x/3.x broker does it:
+ * - the cluster id lives in /cluster/id; the first broker writes the id from its meta.properties, every later
+ *   broker must find the same id (Kafka's InconsistentClusterIdException otherwise);
+ * - the broker registers an EPHEMERAL /brokers/ids/<id> with its endpoints, so the znode disappears when the
+ *   broker's session ends (clean stop, crash, or a pause longer than zookeeper.session.timeout.ms);
+ * - one broker wins the EPHEMERAL /controller znode; the others watch it and run for election when it goes;
+ * - topics are published under /brokers/topics/<topic> with their replica assignment and partition state.
+ * On session expiry everything ephemeral is re-created on a new session.
+ */
+import { KstackError } from '../../errors.js';
+import { ZkClient } from './zk-client.js';
+import {
+  TOP_LEVEL_PATHS,
+  CLUSTER_ID_PATH,
+  CONTROLLER_PATH,
+  CONTROLLER_EPOCH_PATH,
+  BROKER_IDS_PATH,
+  brokerIdPath,
+  brokerRegistrationJson,
+  clusterIdJson,
+  controllerJson,
+  parseBrokerRegistration,
+  parseClusterId,
+  parseControllerId,
+  partitionStateJson,
+  partitionStatePath,
+  splitZookeeperConnect,
+  topicAssignmentJson,
+  topicConfigJson,
+  topicConfigPath,
+  topicPath,
+  type ParsedBrokerRegistration,
+  type RegisteredEndpoint,
+  type ReplicaAssignment,
+} from './znodes.js';
+
+export interface ZkMembershipOptions {
+  zookeeperConnect: string;
+  sessionTimeoutMs: number;
+  connectTimeoutMs: number;
+  brokerId: number;
+  clusterId: string;
+  endpoints: RegisteredEndpoint[];
+  rack?: string | null;
+  clock?: () => number;
+  logger?: { info(message: string): void; warn(message: string): void; error(message: string): void };
+  /** Called whenever this broker becomes or stops being the controller. */
+  onControllerChange?: (controllerId: number) => void;
+}
+
+export class ZkMembership {
+  private client: ZkClient | undefined;
+  private closed = false;
+  private controllerId = -1;
+  private controllerEpoch = 0;
+  private readonly clock: () => number;
+
+  constructor(private readonly opts: ZkMembershipOptions) {
+    this.clock = opts.clock ?? Date.now;
+  }
+
+  get activeControllerId(): number {
+    return this.controllerId;
+  }
+
+  get isController(): boolean {
+    return this.controllerId === this.opts.brokerId;
+  }
+
+  /** Connects, checks the cluster id, registers the broker and runs for controller. */
+  async start(): Promise<void> {
+    const { hosts, chroot } = splitZookeeperConnect(this.opts.zookeeperConnect);
+    await ZkClient.ensureChroot(hosts, chroot, this.opts.connectTimeoutMs);
+    await this.openSession();
+  }
+
+  private async openSession(): Promise<void> {
+    const client = await ZkClient.connect(this.opts.zookeeperConnect, {
+      sessionTimeoutMs: this.opts.sessionTimeoutMs,
+      connectTimeoutMs: this.opts.connectTimeoutMs,
+      onExpired: () => void this.recoverFromExpiry(client),
+    });
+    this.client = client;
+    for (const path of TOP_LEVEL_PATHS) await client.mkdirp(path);
+    await this.checkClusterId(client);
+    await this.registerBroker(client);
+    await this.runForController(client);
+  }
+
+  private async recoverFromExpiry(expired: ZkClient): Promise<void> {
+    if (this.closed || this.client !== expired) return;
+    this.opts.logger?.warn(`ZooKeeper session expired; registering broker ${this.opts.brokerId} again on a new session`);
+    expired.close();
+    this.controllerId = -1;
+    for (let attempt = 1; !this.closed; attempt++) {
+      try {
+        await this.openSession();
+        return;
+      } catch (err) {
+        this.opts.logger?.error(`re-registration in ZooKeeper failed (attempt ${attempt}): ${String(err)}`);
+        await new Promise((r) => setTimeout(r, Math.min(5000, 250 * attempt)));
+      }
+    }
+  }
+
+  private async checkClusterId(client: ZkClient): Promise<void> {
+    await client.mkdirp('/cluster');
+    await client.create(CLUSTER_ID_PATH, clusterIdJson(this.opts.clusterId), 'persistent');
+    const stored = await client.getData(CLUSTER_ID_PATH);
+    const storedId = stored ? parseClusterId(stored.data) : this.opts.clusterId;
+    if (storedId !== this.opts.clusterId) {
+      // Kafka's own wording (InconsistentClusterIdException), so users can search it.
+      throw new KstackError(
+        'KSTACK_INCONSISTENT_CLUSTER_ID',
+        `The Cluster ID ${storedId} doesn't match stored clusterId Some(${this.opts.clusterId}) in meta.properties. ` +
+          'The broker is trying to join the wrong cluster. Configured zookeeper.connect may be wrong.',
+        { fix: 'point zookeeper.connect at this stack\'s ensemble (with its chroot), or re-create the workspace with `kstack init --force`' },
+      );
+    }
+  }
+
+  private async registerBroker(client: ZkClient): Promise<void> {
+    const path = brokerIdPath(this.opts.brokerId);
+    const payload = brokerRegistrationJson({ brokerId: this.opts.brokerId, endpoints: this.opts.endpoints, rack: this.opts.rack, timestamp: this.clock() });
+    if (await client.create(path, payload, 'ephemeral')) return;
+    const existing = await client.getData(path);
+    if (existing && existing.ephemeralOwner !== client.sessionId()) {
+      throw new KstackError(
+        'KSTACK_BROKER_ID_IN_USE',
+        `Error while creating ephemeral at ${path}, node already exists and owner '0x${existing.ephemeralOwner}' does not match current session '0x${client.sessionId()}'`,
+        { fix: `another live broker already uses broker.id=${this.opts.brokerId}; give each broker its own id (or wait ${this.opts.sessionTimeoutMs} ms for a crashed one's session to expire)` },
+      );
+    }
+  }
+
+  private async runForController(client: ZkClient): Promise<void> {
+    if (this.closed || this.client !== client) return;
+    const won = await client.create(CONTROLLER_PATH, controllerJson(this.opts.brokerId, this.clock()), 'ephemeral');
+    if (won) {
+      const epoch = await client.getData(CONTROLLER_EPOCH_PATH);
+      this.controllerEpoch = epoch ? Number(epoch.data) + 1 : 1;
+      if (epoch) await client.setData(CONTROLLER_EPOCH_PATH, String(this.controllerEpoch));
+      else await client.create(CONTROLLER_EPOCH_PATH, String(this.controllerEpoch), 'persistent');
+      this.opts.logger?.info(`${this.opts.brokerId} successfully elected as the controller. Epoch incremented to ${this.controllerEpoch}`);
+    }
+    // Watch /controller either way: a winner learns if its znode is removed by hand, a loser runs again.
+    const current = await client.getData(CONTROLLER_PATH, () => void this.runForController(client).catch((err) => this.opts.logger?.error(`controller election failed: ${String(err)}`)));
+    const previous = this.controllerId;
+    this.controllerId = current ? parseControllerId(current.data) : -1;
+    if (!current) {
+      // Deleted between our create and read: run again now.
+      await this.runForController(client);
+      return;
+    }
+    if (previous !== this.controllerId) this.opts.onControllerChange?.(this.controllerId);
+  }
+
+  /** Publishes (or updates) a topic's replica assignment, config and partition leader state. */
+  async publishTopic(topic: string, topicId: string, assignment: ReplicaAssignment, config: Record<string, string> = {}, leaderEpochs?: ReadonlyMap<number, number>): Promise<void> {
+    const client = this.requireClient();
+    const json = topicAssignmentJson(topicId, assignment);
+    if (!(await client.create(topicPath(topic), json, 'persistent'))) await client.setData(topicPath(topic), json);
+    const configJson = topicConfigJson(config);
+    if (!(await client.create(topicConfigPath(topic), configJson, 'persistent'))) await client.setData(topicConfigPath(topic), configJson);
+    for (const [partition, replicas] of assignment) {
+      const statePath = partitionStatePath(topic, partition);
+      await client.mkdirp(statePath.slice(0, statePath.lastIndexOf('/')));
+      const state = partitionStateJson({
+        controllerEpoch: Math.max(this.controllerEpoch, 1),
+        leader: replicas[0] ?? -1,
+        leaderEpoch: leaderEpochs?.get(partition) ?? 0,
+        isr: [...replicas],
+      });
+      if (!(await client.create(statePath, state, 'persistent'))) await client.setData(statePath, state);
+    }
+  }
+
+  /** Removes a deleted topic's znodes (what Kafka's controller does once deletion completes). */
+  async removeTopic(topic: string): Promise<void> {
+    const client = this.requireClient();
+    const partitions = await client.getChildren(`${topicPath(topic)}/partitions`);
+    for (const p of partitions) {
+      await client.remove(`${topicPath(topic)}/partitions/${p}/state`);
+      await client.remove(`${topicPath(topic)}/partitions/${p}`);
+    }
+    await client.remove(`${topicPath(topic)}/partitions`);
+    await client.remove(topicPath(topic));
+    await client.remove(topicConfigPath(topic));
+  }
+
+  /** The brokers registered right now (the live view a NameServer would give). */
+  async liveBrokers(): Promise<ParsedBrokerRegistration[]> {
+    const client = this.requireClient();
+    const ids = await client.getChildren(BROKER_IDS_PATH);
+    const brokers: ParsedBrokerRegistration[] = [];
+    for (const id of ids) {
+      const node = await client.getData(brokerIdPath(Number(id)));
+      if (node) brokers.push(parseBrokerRegistration(Number(id), node.data));
+    }
+    return brokers.sort((a, b) => a.brokerId - b.brokerId);
+  }
+
+  /** Deregisters (closing the session removes the ephemeral znodes at once) and stops. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const client = this.client;
+    this.client = undefined;
+    if (!client) return;
+    if (this.isController) await client.remove(CONTROLLER_PATH).catch(() => undefined);
+    client.close();
+  }
+
+  private requireClient(): ZkClient {
+    if (!this.client) throw new KstackError('KSTACK_ZK_NOT_CONNECTED', 'the broker is not connected to ZooKeeper');
+    return this.client;
+  }
+}
