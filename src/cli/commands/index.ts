@@ -1,6 +1,9 @@
 /** The list of commands, in the order `kstack --help` shows them. */
 import type { Command } from 'commander';
 import { registerPending } from './not-yet.js';
+import { registerProduce } from './produce.js';
+import { registerConsume } from './consume.js';
+import { registerTopics } from './topics.js';
 
 export function registerCommands(program: Command): void {
   registerPending(program, { name: 'init', summary: 'Render a stack workspace (server.properties, log4j.properties, zoo.cfg)', arrivesWith: 'the foundation work' });
@@ -9,9 +12,9 @@ export function registerCommands(program: Command): void {
   registerPending(program, { name: 'status', summary: 'Show processes, brokers and the route table of a stack', arrivesWith: 'the `kstack up` work' });
   registerPending(program, { name: 'logs', summary: 'Show or follow the logs of a stack component', arrivesWith: 'the `kstack up` work' });
   registerPending(program, { name: 'broker', summary: 'Run one native Kafka broker in the foreground from a server.properties', arrivesWith: 'the native broker work' });
-  registerPending(program, { name: 'produce', summary: 'Produce records to a topic', arrivesWith: 'the `kstack up` work' });
-  registerPending(program, { name: 'consume', summary: 'Consume records from a topic', arrivesWith: 'the `kstack up` work' });
-  registerPending(program, { name: 'topics', summary: 'List, create, describe and delete topics', arrivesWith: 'the `kstack up` work' });
+  registerProduce(program);
+  registerConsume(program);
+  registerTopics(program);
   registerPending(program, { name: 'groups', summary: 'List, describe and reset consumer groups', arrivesWith: 'the consumer groups work' });
   registerPending(program, { name: 'doctor', summary: 'Check the machine and diagnose listener misconfiguration', arrivesWith: 'the foundation work' });
   registerPending(program, { name: 'compose', summary: 'Write a docker-compose.yml for Apache Kafka', arrivesWith: 'the docker engine work' });
