@@ -1,0 +1,47 @@
+/** org.apache.log4j.ConsoleAppender: `Target` = System.out (default) or System.err. */
+import type { LogEvent } from '../event.js';
+import type { Layout } from '../pattern-layout.js';
+import { renderEvent, type Appender, type ErrorReporter } from './appender.js';
+
+/** The part of a writable stream the console appender uses (process.stdout, a PassThrough in tests…). */
+export interface TextSink {
+  write(chunk: string): unknown;
+}
+
+export class ConsoleAppender implements Appender {
+  private closed = false;
+  private failed = false;
+
+  constructor(
+    readonly name: string,
+    readonly threshold: number,
+    private readonly layout: Layout,
+    private readonly sink: TextSink,
+    private readonly report: ErrorReporter,
+  ) {}
+
+  append(event: LogEvent): void {
+    if (this.closed) return;
+    try {
+      this.sink.write(renderEvent(this.layout, event));
+    } catch (err) {
+      if (!this.failed) this.report(`appender ${this.name}: cannot write to the console: ${(err as Error).message}`);
+      this.failed = true;
+    }
+  }
+
+  flush(): void {}
+
+  close(): void {
+    this.closed = true;
+  }
+}
+
+/** org.apache.log4j.varia.NullAppender: accepts and drops everything. */
+export class NullAppender implements Appender {
+  readonly threshold = Number.MIN_SAFE_INTEGER;
+  constructor(readonly name: string) {}
+  append(): void {}
+  flush(): void {}
+  close(): void {}
+}
