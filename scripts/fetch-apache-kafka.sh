@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Fetches Apache Kafka (broker jars) and builds the Java client peer, for tests that need the real thing.
+# Everything lands in .peers/ inside the repository (git-ignored):
+#   .peers/apache-kafka-<version>/libs/*.jar        kafka_2.13 + its runtime deps + a logging backend
+#   .peers/java-client-<version>/libs/*.jar         kafka-clients + slf4j-simple + kstack-java-peer.jar
+# Jars come from Maven Central through `mvn dependency:copy-dependencies` on the small poms in test/peers/.
+# Idempotent: a folder with a complete marker (.complete) is left alone, so a second run costs well under a second.
+#
+# Usage: scripts/fetch-apache-kafka.sh [--version V]... [--client-version V] [--no-client] [--force]
+#   --version V          broker version to fetch (repeatable). Default: 4.4.0 and 3.9.1 (3.9 is the last line
+#                        with ZooKeeper mode and with every protocol version 0; 4.x is the current KRaft-only line).
+#   --client-version V   kafka-clients version for the Java client peer. Default: 3.9.1.
+#   --no-client          skip the Java client peer.
+#   --force              re-fetch even when a complete folder exists.
+# Environment: MAVEN_ARGS_EXTRA (e.g. -Dmaven.repo.local=/tmp/m2-cold to time a cold fetch).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PEERS="$ROOT/.peers"
+versions=()
+client_version="3.9.1"
+with_client=1
+force=0
+
+die() { echo "fetch-apache-kafka: $*" >&2; exit 1; }
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --version) [ $# -ge 2 ] || die "--version needs a value"; versions+=("$2"); shift 2 ;;
+    --version=*) versions+=("${1#--version=}"); shift ;;
+    --client-version) [ $# -ge 2 ] || die "--client-version needs a value"; client_version="$2"; shift 2 ;;
+    --client-version=*) client_version="${1#--client-version=}"; shift ;;
+    --no-client) with_client=0; shift ;;
+    --force) force=1; shift ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    *) die "unknown argument: $1 (see --help)" ;;
+  esac
+done
+[ ${#versions[@]} -gt 0 ] || versions=(4.4.0 3.9.1)
+
+for v in "${versions[@]}" "$client_version"; do
+  [[ "$v" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "not a Kafka version: '$v' (expected e.g. 3.9.1)"
+done
+command -v mvn >/dev/null || die "mvn not found: apt-get install -y maven"
+command -v java >/dev/null || die "java not found: apt-get install -y openjdk-17-jdk-headless"
+
+# shellcheck disable=SC2206
+mvn_extra=(${MAVEN_ARGS_EXTRA:-})
+mkdir -p "$PEERS"
+
+now() { date +%s.%N; }
+# Maven's console output (colour codes even with -q) goes to a log that is shown only when Maven fails.
+run_mvn() {
+  local log
+  log="$(mktemp)"
+  if mvn -q -B "${mvn_extra[@]}" "$@" >"$log" 2>&1; then rm -f "$log"; return 0; fi
+  sed 's/\x1b\[[0-9;]*m//g' "$log" | tail -40 >&2
+  rm -f "$log"
+  return 1
+}
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+fetch_broker() {
+  local v="$1" dir="$PEERS/apache-kafka-$1" profile t0
+  if [ "$force" = 0 ] && [ -f "$dir/.complete" ]; then echo "apache-kafka $v: present ($dir)"; return; fi
+  # Kafka 3.x logs through slf4j 1.7 + reload4j; 4.x through log4j 2 (the backends each release ships with).
+  case "$v" in
+    0.*|1.*|2.*|3.*) profile=log-reload4j ;;
+    *) profile=log-log4j2 ;;
+  esac
+  t0=$(now)
+  rm -rf "$dir"
+  mkdir -p "$dir/libs"
+  if ! run_mvn -f "$ROOT/test/peers/apache-kafka/pom.xml" dependency:copy-dependencies \
+      -Dkafka.version="$v" -P"$profile" -DincludeScope=runtime -DoutputDirectory="$dir/libs"; then
+    rm -rf "$dir"
+    die "could not resolve org.apache.kafka:kafka_2.13:$v from Maven Central (is the version served?)"
+  fi
+  [ -f "$dir/libs/kafka_2.13-$v.jar" ] || die "kafka_2.13-$v.jar missing after the fetch"
+  printf 'kind=apache-kafka\nversion=%s\nlogging=%s\n' "$v" "$profile" > "$dir/.complete"
+  echo "apache-kafka $v: fetched $(ls "$dir/libs" | wc -l) jars in $(elapsed "$t0") s ($dir)"
+}
+
+build_client() {
+  local v="$1" dir="$PEERS/java-client-$1" t0 src classes
+  src="$ROOT/test/peers/java-client/src"
+  # Rebuild when the peer's source is newer than the built jar.
+  if [ "$force" = 0 ] && [ -f "$dir/.complete" ] && [ -z "$(find "$src" -newer "$dir/.complete" -name '*.java')" ]; then
+    echo "java-client $v: present ($dir)"; return
+  fi
+  command -v javac >/dev/null || die "javac not found: apt-get install -y openjdk-17-jdk-headless"
+  t0=$(now)
+  rm -rf "$dir"
+  mkdir -p "$dir/libs"
+  if ! run_mvn -f "$ROOT/test/peers/java-client/pom.xml" dependency:copy-dependencies \
+      -Dkafka.clients.version="$v" -DincludeScope=runtime -DoutputDirectory="$dir/libs"; then
+    rm -rf "$dir"
+    die "could not resolve org.apache.kafka:kafka-clients:$v from Maven Central"
+  fi
+  classes="$dir/classes"
+  mkdir -p "$classes"
+  javac -nowarn --release 11 -cp "$dir/libs/*" -d "$classes" $(find "$src" -name '*.java')
+  jar --create --file "$dir/libs/kstack-java-peer.jar" -C "$classes" .
+  rm -rf "$classes"
+  printf 'kind=java-client\nversion=%s\nmain=dev.kstack.peer.KafkaPeer\n' "$v" > "$dir/.complete"
+  echo "java-client $v: built in $(elapsed "$t0") s ($dir)"
+}
+
+total0=$(now)
+for v in "${versions[@]}"; do fetch_broker "$v"; done
+[ "$with_client" = 1 ] && build_client "$client_version"
+echo "fetch-apache-kafka: done in $(elapsed "$total0") s"
