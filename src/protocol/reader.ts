@@ -278,6 +278,12 @@ export class Reader {
     return this.checkCount(n - 1, minElementSize, 'compact array');
   }
 
+  /** A null array where the version has no null: records the error and returns an empty array. */
+  nullArray(): never[] {
+    this.fail('null array where a non-nullable array is required');
+    return [];
+  }
+
   private checkCount(n: number, minElementSize: number, what: string): number {
     if (this.error !== undefined) return 0;
     if (n === -1) return -1;

@@ -244,6 +244,16 @@ export class Writer {
     this.pos = end;
   }
 
+  /** A whole tagged-field section holding only raw (unknown) fields: count, then each field. */
+  writeUnknownTaggedFields(list: RawTaggedField[] | undefined): void {
+    if (list === undefined) {
+      this.writeUvarint(0);
+      return;
+    }
+    this.writeUvarint(list.length);
+    this.writeRawTaggedFields(list, 0, Infinity);
+  }
+
   /**
    * Writes the raw (unknown) tagged fields `list[from…]` whose tag is below `beforeTag` and returns the index
    * of the first one not written — so unknown and known tags come out in ascending order together.
