@@ -177,8 +177,10 @@ export function translateLog4jProperties(text: string, options: TranslateOptions
     let level: number | undefined | null = null;
     // As in log4j: a value starting with "," names appenders only; otherwise the first token is the level.
     if (!value.trimStart().startsWith(',') && tokens.length > 0) level = levelOf(tokens.shift() as string, entry.line, what, !isRoot);
-    for (const name of tokens) referenced.push({ name, line: entry.line });
-    return { level, appenders: tokens };
+    // log4j attaches an appender to a logger once, however often it is named.
+    const appenders = [...new Set(tokens)];
+    for (const name of appenders) referenced.push({ name, line: entry.line });
+    return { level, appenders };
   };
 
   let root: LoggerSpec & { level: number } = { level: LEVEL_VALUE.DEBUG, appenders: [], additivity: true };

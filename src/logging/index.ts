@@ -86,5 +86,5 @@ export function flushLogging(): void {
 
 /** Flushes and closes all appenders (the broker calls this on SIGTERM); later calls log to stderr at INFO. */
 export async function shutdownLogging(): Promise<void> {
-  shutdown();
+  await shutdown();
 }

@@ -21,7 +21,8 @@ export interface ParsedProperties {
 const WHITESPACE = new Set([' ', '\t', '\f']);
 
 export function parseProperties(text: string): ParsedProperties {
-  const lines = text.split(/\r\n|\r|\n/);
+  // A UTF-8 byte order mark (editors on Windows add one) is not part of the first key.
+  const lines = (text.charCodeAt(0) === 0xfeff ? text.slice(1) : text).split(/\r\n|\r|\n/);
   const byKey = new Map<string, PropertyEntry>();
   const problems: { line: number; message: string }[] = [];
   let i = 0;

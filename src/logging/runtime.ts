@@ -53,8 +53,6 @@ interface State {
 
 const THREAD = isMainThread ? 'main' : `worker-${threadId}`;
 const systemClock = (): Date => new Date();
-const stderrSink: TextSink = { write: (s: string) => process.stderr.write(s) };
-const stdoutSink: TextSink = { write: (s: string) => process.stdout.write(s) };
 
 function reporterFor(sink: TextSink): ErrorReporter {
   return (message) => {
@@ -69,8 +67,8 @@ function reporterFor(sink: TextSink): ErrorReporter {
 let generation = 0;
 
 function defaultState(): State {
-  const report = reporterFor(stderrSink);
-  const console = new ConsoleAppender('default', LEVEL_VALUE.ALL, compilePatternLayout(DEFAULT_PATTERN).format, stderrSink, report);
+  const report = reporterFor(process.stderr);
+  const console = new ConsoleAppender('default', LEVEL_VALUE.ALL, compilePatternLayout(DEFAULT_PATTERN).format, process.stderr, report);
   return {
     generation: ++generation,
     threshold: LEVEL_VALUE.ALL,
@@ -239,7 +237,7 @@ function closeAll(appenders: Appender[]): void {
  */
 export function activate(config: LoggingConfig, options: { clock?: () => Date; streams?: Streams; source: string }): string[] {
   const warnings: string[] = [];
-  const streams: Required<Streams> = { stdout: options.streams?.stdout ?? stdoutSink, stderr: options.streams?.stderr ?? stderrSink };
+  const streams: Required<Streams> = { stdout: options.streams?.stdout ?? process.stdout, stderr: options.streams?.stderr ?? process.stderr };
   const report = reporterFor(streams.stderr);
   const clock = options.clock ?? systemClock;
   let now = Date.now();
@@ -288,8 +286,13 @@ export function flushAll(): void {
   for (const a of state.appenders) a.flush();
 }
 
-/** Flushes and closes every appender, then returns to the default (INFO to stderr) so late calls still print. */
-export function shutdown(): void {
+/**
+ * Flushes and closes every appender, then returns to the default (INFO to stderr) so late calls still print.
+ * Resolves when console output queued in non-blocking streams (pipes on macOS, TTYs) has drained.
+ */
+export async function shutdown(): Promise<void> {
+  const consoles = state.appenders.filter((a): a is ConsoleAppender => a instanceof ConsoleAppender);
   closeAll(state.appenders);
   state = defaultState();
+  await Promise.all(consoles.map((c) => c.drained(2000)));
 }

@@ -35,6 +35,22 @@ export class ConsoleAppender implements Appender {
   close(): void {
     this.closed = true;
   }
+
+  /** Resolves once the stream has handed its queued output to the OS (at most `timeoutMs` later). */
+  drained(timeoutMs: number): Promise<void> {
+    const stream = this.sink as Partial<{ writableNeedDrain: boolean; once(event: 'drain', cb: () => void): unknown; off(event: 'drain', cb: () => void): unknown }>;
+    if (!stream.writableNeedDrain || typeof stream.once !== 'function') return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        stream.off?.('drain', done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      timer.unref();
+      stream.once!('drain', done);
+    });
+  }
 }
 
 /** org.apache.log4j.varia.NullAppender: accepts and drops everything. */

@@ -163,6 +163,12 @@ describe('translateLog4jProperties', () => {
     expect(config.loggers.get('custom')?.level).toBe(LEVEL_VALUE.INFO);
   });
 
+  it('an appender named twice for one logger is attached once (as in log4j)', () => {
+    const { config } = translate(['log4j.rootLogger=INFO, A, A', ...console('A'), 'log4j.logger.x=DEBUG,A,,A']);
+    expect(config.root.appenders).toEqual(['A']);
+    expect(config.loggers.get('x')?.appenders).toEqual(['A']);
+  });
+
   it('no rootLogger: root keeps log4j default DEBUG with no appenders, and says so', () => {
     const { config, warnings } = translate(['log4j.logger.kafka=INFO']);
     expect(config.root).toEqual({ level: LEVEL_VALUE.DEBUG, appenders: [], additivity: true });

@@ -49,3 +49,9 @@ describe('parseProperties (java.util.Properties format)', () => {
     expect(p.byKey.get('b')?.line).toBe(2);
   });
 });
+
+describe('parseProperties input quirks', () => {
+  it('ignores a UTF-8 byte order mark', () => {
+    expect(parseProperties('\uFEFFlog4j.rootLogger=INFO').byKey.get('log4j.rootLogger')?.value).toBe('INFO');
+  });
+});

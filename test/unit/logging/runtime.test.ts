@@ -1,6 +1,7 @@
 /** The live hierarchy: levels, additivity, thresholds, buffering, reconfiguration, failures that must not crash. */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import { join } from 'node:path';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { configureLogging, configureLoggingFromFile, flushLogging, getLogger, shutdownLogging } from '../../../src/logging/index.js';
@@ -104,6 +105,22 @@ describe('logger hierarchy', () => {
         '[WARN] not an Error\n{ code: 42 }\n' +
         '[INFO] after\n',
     );
+  });
+
+  it('shutdownLogging waits for a console stream with queued output to drain', async () => {
+    const stream = new PassThrough({ highWaterMark: 8 });
+    configureLogging(['log4j.rootLogger=INFO, A', ...consoleAppender('A', '%m%n')].join('\n'), { streams: { stdout: stream } });
+    getLogger('x').info('more than eight bytes');
+    expect(stream.writableNeedDrain).toBe(true);
+    let done = false;
+    const shutdown = shutdownLogging().then(() => {
+      done = true;
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(done).toBe(false);
+    expect(String(stream.read())).toBe('more than eight bytes\n');
+    await shutdown;
+    expect(done).toBe(true);
   });
 
   it('a disabled debug() is nearly free', () => {
