@@ -153,10 +153,11 @@ export function compilePatternLayout(pattern: string): CompiledLayout {
 }
 
 function padded(inner: Converter, leftAlign: boolean, min: number, max: number): Converter {
+  // log4j 1.2 PatternConverter.format: either truncate or pad, never both (so %-12.3m gives 3 characters).
   return (e) => {
-    let s = inner(e);
-    if (s.length > max) s = s.slice(s.length - max);
-    if (s.length < min) s = leftAlign ? s + ' '.repeat(min - s.length) : ' '.repeat(min - s.length) + s;
+    const s = inner(e);
+    if (s.length > max) return s.slice(s.length - max);
+    if (s.length < min) return leftAlign ? s + ' '.repeat(min - s.length) : ' '.repeat(min - s.length) + s;
     return s;
   };
 }

@@ -35,7 +35,8 @@ describe('PatternLayout', () => {
     ['%-5p|', 'WARN |'],
     ['%5p|', ' WARN|'],
     ['%.3c', 'ger'], // log4j 1.2 truncates from the left
-    ['%-10.4m|', 'ello      |'],
+    ['%-10.4m|', 'ello|'], // truncated, so not padded (log4j 1.2)
+    ['%-10.8m|', 'hello     |'],
     ['[%t] %r ms', '[main] 1234 ms'],
     ['100%% %m', '100% hello'],
     ['%x%X{user}|', '|'],
