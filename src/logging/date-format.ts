@@ -24,6 +24,7 @@ interface Fields {
   offsetMinutes: number; // east of UTC
   dayOfYear: number;
   utc: boolean;
+  ms: number;
 }
 
 function fieldsOf(ms: number, utc: boolean): Fields {
@@ -42,6 +43,7 @@ function fieldsOf(ms: number, utc: boolean): Fields {
       offsetMinutes: 0,
       dayOfYear: Math.floor((ms - startOfYear) / 86_400_000) + 1,
       utc,
+      ms,
     };
   }
   const startOfYear = new Date(d.getFullYear(), 0, 1).getTime();
@@ -59,6 +61,7 @@ function fieldsOf(ms: number, utc: boolean): Fields {
     offsetMinutes,
     dayOfYear: Math.floor((ms - startOfYear + (offsetMinutes - startOffset) * 60_000) / 86_400_000) + 1,
     utc,
+    ms,
   };
 }
 
@@ -78,7 +81,7 @@ function offsetText(minutes: number, colon: boolean, hoursOnly = false): string 
 function zoneName(f: Fields, long: boolean): string {
   if (f.utc) return long ? 'Coordinated Universal Time' : 'UTC';
   try {
-    const parts = new Intl.DateTimeFormat('en-US', { timeZoneName: long ? 'long' : 'short' }).formatToParts(new Date());
+    const parts = new Intl.DateTimeFormat('en-US', { timeZoneName: long ? 'long' : 'short' }).formatToParts(new Date(f.ms));
     const name = parts.find((p) => p.type === 'timeZoneName')?.value;
     if (name) return name;
   } catch {
