@@ -12,6 +12,12 @@
  * Before any configuration (and after shutdown) loggers log INFO and above to stderr as `[%d] %p %m (%c)%n`.
  * Warnings about the file come back as data; the caller decides how to show them.
  *
+ * Checked byte for byte against Apache log4j 1.2.17 (test/unit/logging/log4j-conformance.test.ts). Known
+ * differences, all deliberate: an unknown level name is a warning and the logger keeps its inherited level (log4j
+ * silently uses DEBUG); RollingFileAppender counts UTF-8 bytes (log4j counts chars); caller-location conversions
+ * (%C %F %l %L %M) print "?"; filters, error handlers, renderers, XML/HTML layouts and appenders other than
+ * Console/File/DailyRollingFile/RollingFile/Null are not supported (each is a warning naming its line).
+ *
  * No logging library underneath: log4js 6.9.1 was evaluated. Its dateFile/file appenders (streamroller) read
  * the time from an internal `new Date()`, so no injectable clock for a deterministic daily roll, they decide a
  * roll from their own checks rather than log4j's (roll at the first event *after* a period boundary, named for
