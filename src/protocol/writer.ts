@@ -238,10 +238,16 @@ export class Writer {
     const n = uvarintSize(size);
     this.ensure(n);
     this.buf.copyWithin(start + n, start, this.pos);
-    const end = this.pos + n;
-    this.pos = start;
-    this.writeUvarint(size);
-    this.pos = end;
+    // Write the size in place by hand: going through writeUvarint could grow the buffer from the rewound
+    // position and lose the data just moved.
+    let at = start;
+    let v = size;
+    while (v >= 0x80) {
+      this.buf[at++] = (v & 0x7f) | 0x80;
+      v = Math.floor(v / 128);
+    }
+    this.buf[at] = v;
+    this.pos += n;
   }
 
   /** A whole tagged-field section holding only raw (unknown) fields: count, then each field. */

@@ -116,6 +116,17 @@ describe('Writer/Reader known bytes', () => {
     expect(out.readInt32BE(4000)).toBe(999);
   });
 
+  it('inserting a tagged field size near the end of the buffer keeps the data (regression)', () => {
+    for (let fill = 0; fill < 20; fill++) {
+      const w = new Writer(16);
+      for (let i = 0; i < fill; i++) w.writeInt8(0);
+      const s = w.beginTaggedField(0);
+      w.writeInt16(0x0102);
+      w.endTaggedField(s);
+      expect(w.finish().subarray(fill).toString('hex'), `after ${fill} bytes`).toBe('00020102');
+    }
+  });
+
   it('inserts a tagged field size in front of its data, and keeps raw tags in order', () => {
     const w = new Writer();
     const s = w.beginTaggedField(5);
