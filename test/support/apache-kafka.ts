@@ -58,8 +58,14 @@ export interface StartApacheKafkaOptions {
   mode?: 'kraft';
   /** Client listeners; the first one is the inter-broker listener and the `bootstrap` one. */
   listeners?: ListenerSpec[];
-  /** Shorthand for a single PLAINTEXT listener advertising this port (the recording-proxy trick). */
+  /**
+   * Shorthand for the recording-proxy trick: a PLAINTEXT listener advertising this port for clients, plus an
+   * INTERNAL listener (advertised as itself) for the broker's own traffic, so nothing internal crosses the proxy
+   * (e.g. 3.9's AddPartitionsToTxn verification calls the broker makes to itself).
+   */
   advertisedPort?: number;
+  /** Listener used between brokers (inter.broker.listener.name). Default: the first listener. */
+  interBrokerListener?: string;
   /** Extra or replacement server.properties entries (applied last). */
   overrides?: Record<string, string | number | boolean>;
   heapMb?: number;
@@ -167,6 +173,7 @@ export function renderServerProperties(p: {
   listeners: { name: string; port: number; advertised: string }[];
   controllerPort: number;
   dataDir: string;
+  interBrokerListener?: string;
   overrides?: Record<string, string | number | boolean>;
 }): string {
   const names = p.listeners.map((l) => l.name);
@@ -177,7 +184,7 @@ export function renderServerProperties(p: {
     'advertised.listeners': p.listeners.map((l) => `${l.name}://${l.advertised}`).join(','),
     'controller.listener.names': 'CONTROLLER',
     'listener.security.protocol.map': [...names.map((n) => `${n}:PLAINTEXT`), 'CONTROLLER:PLAINTEXT'].join(','),
-    'inter.broker.listener.name': names[0],
+    'inter.broker.listener.name': p.interBrokerListener ?? names[0],
     // KIP-853 (3.9+): a dynamic quorum bootstrapped by `StorageTool format --standalone`.
     'controller.quorum.bootstrap.servers': `127.0.0.1:${p.controllerPort}`,
     'log.dirs': p.dataDir,
@@ -277,7 +284,10 @@ export async function startApacheKafka(opts: StartApacheKafkaOptions = {}): Prom
 class PortInUseError extends Error {}
 
 async function startOnce(install: ApacheKafkaInstall, opts: StartApacheKafkaOptions): Promise<RunningApacheKafka> {
-  const specs: ListenerSpec[] = opts.listeners ?? [{ name: 'PLAINTEXT', advertisedPort: opts.advertisedPort }];
+  const specs: ListenerSpec[] =
+    opts.listeners ??
+    (opts.advertisedPort !== undefined ? [{ name: 'PLAINTEXT', advertisedPort: opts.advertisedPort }, { name: 'INTERNAL' }] : [{ name: 'PLAINTEXT' }]);
+  const interBroker = (opts.interBrokerListener ?? (opts.listeners || opts.advertisedPort === undefined ? specs[0].name ?? 'PLAINTEXT' : 'INTERNAL')).toUpperCase();
   if (specs.length === 0) throw new Error('startApacheKafka: at least one listener is required');
   const ports = await freePorts(specs.length + 1);
   const listeners = specs.map((s, i) => {
@@ -294,7 +304,8 @@ async function startOnce(install: ApacheKafkaInstall, opts: StartApacheKafkaOpti
   mkdirSync(dataDir, { recursive: true });
   mkdirSync(logDir, { recursive: true });
   const configPath = join(dir, 'server.properties');
-  writeFileSync(configPath, renderServerProperties({ listeners, controllerPort, dataDir, overrides: opts.overrides }));
+  if (!listeners.some((l) => l.name === interBroker)) throw new Error(`startApacheKafka: inter-broker listener ${interBroker} is not among the listeners`);
+  writeFileSync(configPath, renderServerProperties({ listeners, controllerPort, dataDir, interBrokerListener: interBroker, overrides: opts.overrides }));
   const logging = loggingConfig(install);
   const loggingPath = join(dir, logging.file);
   writeFileSync(loggingPath, logging.text);
