@@ -4,9 +4,11 @@ import { registerPending } from './not-yet.js';
 import { registerProduce } from './produce.js';
 import { registerConsume } from './consume.js';
 import { registerTopics } from './topics.js';
+import { registerInit } from './init.js';
+import { registerDoctor } from './doctor.js';
 
 export function registerCommands(program: Command): void {
-  registerPending(program, { name: 'init', summary: 'Render a stack workspace (server.properties, log4j.properties, zoo.cfg)', arrivesWith: 'the foundation work' });
+  registerInit(program);
   registerPending(program, { name: 'up', summary: 'Start a stack: brokers, ZooKeeper or KRaft controllers, a demo producer and consumer', arrivesWith: 'the `kstack up` work' });
   registerPending(program, { name: 'down', summary: 'Stop a running stack', arrivesWith: 'the `kstack up` work' });
   registerPending(program, { name: 'status', summary: 'Show processes, brokers and the route table of a stack', arrivesWith: 'the `kstack up` work' });
@@ -16,6 +18,6 @@ export function registerCommands(program: Command): void {
   registerConsume(program);
   registerTopics(program);
   registerPending(program, { name: 'groups', summary: 'List, describe and reset consumer groups', arrivesWith: 'the consumer groups work' });
-  registerPending(program, { name: 'doctor', summary: 'Check the machine and diagnose listener misconfiguration', arrivesWith: 'the foundation work' });
+  registerDoctor(program);
   registerPending(program, { name: 'compose', summary: 'Write a docker-compose.yml for Apache Kafka', arrivesWith: 'the docker engine work' });
 }
