@@ -5,8 +5,10 @@ import { resolveBootstrap } from '../../client/bootstrap.js';
 import { connectKafka } from '../../client/kafka-client.js';
 import { formatRecord, type OutputFormat } from '../../client/line-format.js';
 import { connectOrExplain } from './produce.js';
+import { readClientConfig } from '../../client/client-config.js';
 
 interface ConsumeOptions {
+  config?: string;
   bootstrap?: string;
   dir?: string;
   group?: string;
@@ -25,6 +27,7 @@ export function registerConsume(program: Command): void {
     .argument('<topic>', 'topic to read')
     .option('-b, --bootstrap <servers>', 'bootstrap servers host:port[,host:port] (default: the running stack, else 127.0.0.1:9092)')
     .option('--dir <dir>', 'stack workspace to read the bootstrap servers from', '.kstack')
+    .option('--config <file>', 'consumer properties (bootstrap.servers, client.id, group.id, auto.offset.reset); flags override it')
     .option('-g, --group <group>', 'consumer group (committed offsets are resumed); default: a throwaway group, as kafka-console-consumer does')
     .option('--from-beginning', 'start at the earliest offset when the group has no committed offset')
     .option('--max <n>', 'exit after n records')
@@ -36,9 +39,14 @@ export function registerConsume(program: Command): void {
 Examples:
   kstack consume demo --from-beginning
   kstack consume orders --group billing --format detail
+  kstack consume demo --config .kstack/clients/consumer.properties
   kstack consume demo --from-beginning --max 10 --format json -b 127.0.0.1:9092`,
     )
     .action(async (topic: string, opts: ConsumeOptions) => {
+      const file = opts.config ? readClientConfig(opts.config) : {};
+      opts.bootstrap ??= file.bootstrapServers;
+      opts.group ??= file.groupId;
+      opts.fromBeginning ??= file.fromBeginning;
       const format = opts.format as OutputFormat;
       if (!FORMATS.includes(format)) throw new KstackError('KSTACK_BAD_OPTION', `--format must be one of ${FORMATS.join(', ')}`, { exitCode: 2 });
       const max = opts.max === undefined ? Infinity : Number(opts.max);
@@ -46,7 +54,7 @@ Examples:
       if (!(max > 0) || (idleMs !== undefined && !(idleMs > 0))) throw new KstackError('KSTACK_BAD_OPTION', '--max and --timeout take positive numbers', { exitCode: 2 });
       const bootstrap = resolveBootstrap({ bootstrap: opts.bootstrap, dir: opts.dir });
       const groupId = opts.group ?? `kstack-console-consumer-${process.pid}-${Date.now() % 100000}`;
-      const consumer = connectKafka({ bootstrap, clientId: 'kstack-consumer' }).consumer({ groupId, allowAutoTopicCreation: false });
+      const consumer = connectKafka({ bootstrap, clientId: file.clientId ?? 'kstack-consumer' }).consumer({ groupId, allowAutoTopicCreation: false });
       await connectOrExplain(consumer, bootstrap);
       await consumer.subscribe({ topics: [topic], fromBeginning: Boolean(opts.fromBeginning) });
 

@@ -6,15 +6,17 @@ import { KstackError } from '../../errors.js';
 import { resolveBootstrap } from '../../client/bootstrap.js';
 import { connectKafka } from '../../client/kafka-client.js';
 import { demoRecord, parseLine } from '../../client/line-format.js';
+import { readClientConfig } from '../../client/client-config.js';
 
 interface ProduceOptions {
+  config?: string;
   bootstrap?: string;
   dir?: string;
   keySeparator?: string;
   rate?: string;
   count?: string;
-  acks: string;
-  compression: string;
+  acks?: string;
+  compression?: string;
   quiet?: boolean;
 }
 
@@ -31,8 +33,9 @@ export function registerProduce(program: Command): void {
     .option('-K, --key-separator <sep>', 'split each line into key and value at the first <sep>')
     .option('--rate <n>', 'generate demo records at n per second instead of reading stdin')
     .option('--count <n>', 'stop after n records (with --rate)')
-    .option('--acks <acks>', 'all, 1 or 0', 'all')
-    .option('--compression <codec>', 'none or gzip', 'none')
+    .option('--config <file>', 'producer properties (bootstrap.servers, client.id, acks, compression.type); flags override it')
+    .option('--acks <acks>', 'all, 1 or 0 (default: all)')
+    .option('--compression <codec>', 'none or gzip (default: none)')
     .option('-q, --quiet', 'do not print a line per demo record')
     .addHelpText(
       'after',
@@ -41,9 +44,14 @@ Examples:
   printf 'hello\\nworld\\n' | kstack produce demo
   printf 'user-1:{"clicks":3}\\n' | kstack produce clicks -K :
   kstack produce demo --rate 5 --count 100
+  kstack produce demo --config .kstack/clients/producer.properties --rate 2
   kstack produce demo -b 127.0.0.1:9092 --acks 1 --compression gzip < records.txt`,
     )
     .action(async (topic: string, opts: ProduceOptions) => {
+      const file = opts.config ? readClientConfig(opts.config) : {};
+      opts.acks ??= file.acks ?? 'all';
+      opts.compression ??= file.compressionType ?? 'none';
+      opts.bootstrap ??= file.bootstrapServers;
       const acks = ACKS[opts.acks];
       if (acks === undefined) throw new KstackError('KSTACK_BAD_OPTION', `--acks must be all, 1 or 0, not "${opts.acks}"`, { exitCode: 2 });
       const compression = CODECS[opts.compression];
@@ -51,7 +59,7 @@ Examples:
       const rate = opts.rate === undefined ? undefined : positiveNumber('--rate', opts.rate);
       const count = opts.count === undefined ? undefined : positiveNumber('--count', opts.count);
       const bootstrap = resolveBootstrap({ bootstrap: opts.bootstrap, dir: opts.dir });
-      const producer = connectKafka({ bootstrap, clientId: 'kstack-producer' }).producer({ allowAutoTopicCreation: true });
+      const producer = connectKafka({ bootstrap, clientId: file.clientId ?? 'kstack-producer' }).producer({ allowAutoTopicCreation: true });
       await connectOrExplain(producer, bootstrap);
       const send = (messages: Message[]) => producer.send({ topic, messages, acks, compression });
       let produced = 0;

@@ -49,3 +49,15 @@ describe('bootstrap resolution', () => {
     expect(resolveBootstrap({ dir, env: {} })).toEqual(['127.0.0.1:9092']);
   });
 });
+
+describe('client properties files', async () => {
+  const { parseClientConfig } = await import('../../../src/client/client-config.js');
+  it('reads the keys kstack uses, with Kafka names, and lists the rest', () => {
+    const { config, ignored } = parseClientConfig('bootstrap.servers=127.0.0.1:9092\nacks=1\ngroup.id=g\nauto.offset.reset=earliest\nlinger.ms=5\n', 'p.properties');
+    expect(config).toEqual({ bootstrapServers: '127.0.0.1:9092', clientId: undefined, acks: '1', compressionType: undefined, groupId: 'g', fromBeginning: true });
+    expect(ignored).toEqual(['linger.ms']);
+  });
+  it('refuses an auto.offset.reset Kafka would refuse', () => {
+    expect(() => parseClientConfig('auto.offset.reset=smallest\n', 'c.properties')).toThrow(/earliest or latest/);
+  });
+});
