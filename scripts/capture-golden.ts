@@ -207,6 +207,28 @@ function kafkaPythonStep(): Step {
   };
 }
 
+/**
+ * kafka-python pinned to old protocol generations: the legacy message formats (magic 0 and 1) and the low API
+ * versions sarama-era and 0.10-era clients send, which a broker must still accept.
+ */
+function kafkaPythonLegacySteps(): Step[] {
+  const peer = join(ROOT, 'test', 'peers', 'kafka-python', 'peer.py');
+  return [
+    { api: '0.10.0', consume: true },
+    { api: '0.9', consume: true },
+    { api: '0.8.2', consume: false },
+  ].map(({ api, consume }) => ({
+    client: `kafka-python-api-${api}`,
+    describe: `kafka-python with api_version=${api}: produce${consume ? ' and consume in a group' : ''} with that release's versions`,
+    async run(b: string) {
+      const topic = `golden-python-${api.replace(/\./g, '-')}`;
+      const common = ['--bootstrap', b, '--topic', topic, '--client-id', 'kstack-golden-kafka-python', '--api-version', api];
+      await run('/usr/bin/python3', [peer, 'produce', ...common, '--count', '5'], { timeoutMs: 60_000 });
+      if (consume) await run('/usr/bin/python3', [peer, 'consume', ...common, '--count', '5', '--group', `${topic}-group`], { timeoutMs: 60_000 });
+    },
+  }));
+}
+
 function javaStep(): Step {
   return {
     client: 'java',
@@ -246,7 +268,7 @@ async function main(): Promise<void> {
     'kafka-python': `kafka-python ${pyVersion}`,
     java: java ? `kafka-clients ${java.version}` : 'not built',
   };
-  const steps = [...kcatSteps(), kafkajsStep(), kafkaPythonStep(), ...(java ? [javaStep()] : [])];
+  const steps = [...kcatSteps(), kafkajsStep(), kafkaPythonStep(), ...kafkaPythonLegacySteps(), ...(java ? [javaStep()] : [])];
 
   const proxy = await startRecordingProxy();
   const kafka = await startApacheKafka({ version: kafkaVersion, advertisedPort: proxy.port });

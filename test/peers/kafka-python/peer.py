@@ -29,7 +29,10 @@ def main():
     ap.add_argument("--timeout-ms", type=int, default=30000)
     ap.add_argument("--client-id", default="kstack-kafka-python")
     ap.add_argument("--compression", default=None)
+    ap.add_argument("--api-version", default=None,
+                    help="pin the protocol generation, e.g. 0.10.0 (Produce v2, magic 1) or 0.9 / 0.8.2 (magic 0)")
     a = ap.parse_args()
+    a.api = tuple(int(x) for x in a.api_version.split(".")) if a.api_version else None
     try:
         import kafka  # noqa: F401
     except ImportError:
@@ -48,11 +51,14 @@ def main():
 
 def produce(a):
     from kafka import KafkaProducer
-    p = KafkaProducer(bootstrap_servers=a.bootstrap, client_id=a.client_id, acks="all", compression_type=a.compression)
+    p = KafkaProducer(bootstrap_servers=a.bootstrap, client_id=a.client_id, acks="all", compression_type=a.compression,
+                      api_version=a.api)
     futures = []
+    # Record headers exist only in the v2 record format (Kafka 0.11+).
+    headers = a.api is None or a.api >= (0, 11)
     for i in range(a.count):
-        futures.append(p.send(a.topic, key=("key-%d" % i).encode(), value=("value-%d" % i).encode(),
-                              headers=[("kstack-seq", str(i).encode()), ("kstack-client", b"kafka-python")]))
+        extra = {"headers": [("kstack-seq", str(i).encode()), ("kstack-client", b"kafka-python")]} if headers else {}
+        futures.append(p.send(a.topic, key=("key-%d" % i).encode(), value=("value-%d" % i).encode(), **extra))
     p.flush()
     for i, f in enumerate(futures):
         md = f.get(timeout=30)
@@ -65,7 +71,7 @@ def produce(a):
 def consume(a):
     from kafka import KafkaConsumer
     c = KafkaConsumer(a.topic, bootstrap_servers=a.bootstrap, client_id=a.client_id, group_id=a.group,
-                      auto_offset_reset="earliest", enable_auto_commit=False)
+                      auto_offset_reset="earliest", enable_auto_commit=False, api_version=a.api)
     got = 0
     deadline = time.time() + a.timeout_ms / 1000.0
     while got < a.count and time.time() < deadline:
