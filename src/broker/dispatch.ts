@@ -9,6 +9,11 @@
  * response; a throw is a bug — the connection logs it and closes that one socket.
  */
 import type { BrokerContext } from './context.js';
+import { Reader } from '../protocol/reader.js';
+import { Writer } from '../protocol/writer.js';
+import { readRequestHeader, writeResponseHeader } from '../protocol/frame.js';
+import { apiTable } from '../protocol/generated/index.js';
+import { ErrorCode } from '../protocol/generated/error-codes.js';
 
 export interface ConnectionInfo {
   /** Unique per broker process, increasing. */
@@ -57,4 +62,80 @@ export function advertisedVersions(table: HandlerTable): { apiKey: number; minVe
   const out: { apiKey: number; minVersion: number; maxVersion: number }[] = [];
   for (const e of table) if (e !== undefined) out.push({ apiKey: e.apiKey, minVersion: e.minVersion, maxVersion: e.maxVersion });
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Frame → handler → frame.
+
+export class RequestError extends Error {}
+
+/** How the connection layer calls into dispatch: the frame (without its size prefix) and who sent it. */
+export interface RequestSource {
+  id: number;
+  listenerName: string;
+  remoteAddress: string;
+  remotePort: number;
+}
+
+const API_VERSIONS_KEY = 18;
+
+function encodeResponse(apiKey: number, apiVersion: number, correlationId: number, body: unknown): Buffer {
+  const api = apiTable[apiKey]!;
+  const w = new Writer(256);
+  const at = w.reserveInt32();
+  writeResponseHeader(w, apiKey, apiVersion, correlationId);
+  api.writeResponse(w, apiVersion, body);
+  w.patchInt32(at, w.length - 4);
+  return w.finish();
+}
+
+/**
+ * Builds the processor a Connection calls for every frame. Errors thrown from here (malformed header or body,
+ * unknown API, unsupported version other than ApiVersions') make the connection log and close, as Kafka does.
+ */
+export function createRequestProcessor(
+  table: HandlerTable,
+  broker: BrokerContext,
+): (frame: Buffer, source: RequestSource) => Buffer | null | Promise<Buffer | null> {
+  const requestLogger = broker.requestLogger;
+  return (frame, source) => {
+    const r = new Reader(frame);
+    const header = readRequestHeader(r);
+    if (!r.ok) throw new RequestError(`malformed request header: ${r.error}`);
+    const { apiKey, apiVersion, correlationId } = header;
+    const entry = apiKey >= 0 ? table[apiKey] : undefined;
+    if (entry === undefined) throw new RequestError(`unknown API key ${apiKey} (version ${apiVersion}, correlation id ${correlationId})`);
+    const ctx: RequestContext = {
+      apiKey,
+      apiVersion,
+      correlationId,
+      clientId: header.clientId,
+      connection: { id: source.id, listenerName: source.listenerName, remoteAddress: source.remoteAddress, remotePort: source.remotePort },
+      broker,
+    };
+    if (apiVersion < entry.minVersion || apiVersion > entry.maxVersion) {
+      if (apiKey === API_VERSIONS_KEY) {
+        // KIP-511: answer an unknown ApiVersions version in v0 with UNSUPPORTED_VERSION and the full list, so the
+        // client can retry with a version we know (research/broker-facts.md P4). The body is not parsed.
+        const res = { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: advertisedVersions(table) };
+        return encodeResponse(apiKey, 0, correlationId, res);
+      }
+      throw new RequestError(`unsupported version ${apiVersion} of API key ${apiKey} (supported ${entry.minVersion}-${entry.maxVersion})`);
+    }
+    const body = apiTable[apiKey]!.readRequest(r, apiVersion);
+    if (!r.ok) throw new RequestError(`malformed ${apiTable[apiKey]!.name} v${apiVersion} request (correlation id ${correlationId}): ${r.error}`);
+    const started = requestLogger.isEnabled('DEBUG') ? broker.clock() : 0;
+    const result = entry.handle(body, ctx);
+    const finish = (res: unknown): Buffer | null => {
+      if (started !== 0) {
+        requestLogger.debug(
+          `Completed request:{api=${apiTable[apiKey]!.name},version=${apiVersion},correlationId=${correlationId},clientId=${header.clientId}} from connection ${source.remoteAddress}:${source.remotePort}-${source.id};totalTime:${broker.clock() - started},listener:${source.listenerName}`,
+        );
+      }
+      if (res === null) return null;
+      return encodeResponse(apiKey, apiVersion, correlationId, res);
+    };
+    if (result instanceof Promise) return result.then(finish);
+    return finish(result);
+  };
 }

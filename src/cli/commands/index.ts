@@ -2,18 +2,21 @@
 import type { Command } from 'commander';
 import { registerPending } from './not-yet.js';
 import { registerProduce } from './produce.js';
+import { registerUp } from './up.js';
+import { registerDown, registerLogs, registerStatus } from './down.js';
 import { registerConsume } from './consume.js';
 import { registerTopics } from './topics.js';
+import { registerBroker } from './broker.js';
 import { registerInit } from './init.js';
 import { registerDoctor } from './doctor.js';
 
 export function registerCommands(program: Command): void {
   registerInit(program);
-  registerPending(program, { name: 'up', summary: 'Start a stack: brokers, ZooKeeper or KRaft controllers, a demo producer and consumer', arrivesWith: 'the `kstack up` work' });
-  registerPending(program, { name: 'down', summary: 'Stop a running stack', arrivesWith: 'the `kstack up` work' });
-  registerPending(program, { name: 'status', summary: 'Show processes, brokers and the route table of a stack', arrivesWith: 'the `kstack up` work' });
-  registerPending(program, { name: 'logs', summary: 'Show or follow the logs of a stack component', arrivesWith: 'the `kstack up` work' });
-  registerPending(program, { name: 'broker', summary: 'Run one native Kafka broker in the foreground from a server.properties', arrivesWith: 'the native broker work' });
+  registerUp(program);
+  registerDown(program);
+  registerStatus(program);
+  registerLogs(program);
+  registerBroker(program);
   registerProduce(program);
   registerConsume(program);
   registerTopics(program);

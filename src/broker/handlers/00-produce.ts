@@ -1,0 +1,159 @@
+/**
+ * Produce (key 0), versions 0-8.
+ * Hot path: the records arrive as a view into the request frame; each v2 batch is checked once (framing, magic,
+ * CRC-32C, counts: validateBatch), then appended as raw bytes — the log rewrites BaseOffset and
+ * PartitionLeaderEpoch outside the CRC. No decompression, no per-record work, no copies.
+ * - acks must be -1, 0 or 1 (else INVALID_REQUIRED_ACKS); acks=0 gets no response at all (P7).
+ * - Legacy magic 0/1 message sets (Produce v0-2, e.g. sarama's default) are up-converted to one v2 batch.
+ * - v3+ must carry exactly one batch (INVALID_RECORD otherwise, as Kafka).
+ * - max.message.bytes → MESSAGE_TOO_LARGE; CRC mismatch → CORRUPT_MESSAGE; zstd below v7 →
+ *   UNSUPPORTED_COMPRESSION_TYPE; keyless records on a compacted topic → INVALID_RECORD (this one does look at
+ *   the records, decompressing if needed, only for compacted topics).
+ * - Idempotent batches (producer id ≥ 0): sequence checks (producers/producer-state.ts); duplicates are dropped
+ *   and acknowledged with the original base offset.
+ * - LogAppendTime topics: the log stamps MaxTimestamp (CRC recomputed) and the response carries the time.
+ * Differs from Kafka: record-level validation (timestamps vs message.timestamp.difference.max.ms, compressed
+ * record deltas) is not done on the hot path; broker-side recompression (compression.type other than producer)
+ * is not implemented (batches are stored as produced). Not implemented: transactional batches (refused with
+ * TRANSACTIONAL_ID_AUTHORIZATION_FAILED, matching InitProducerId).
+ */
+import type { HandlerEntry, RequestContext } from '../dispatch.js';
+import type { BrokerContext } from '../context.js';
+import { partitionKey } from '../context.js';
+import type { PartitionProduceResponse, ProduceRequest, ProduceResponse } from '../../protocol/generated/produce.js';
+import { ErrorCode } from '../../protocol/generated/error-codes.js';
+import { readRecords, validateBatch, validateRecords, RecordBatchView } from '../../protocol/records/batch.js';
+import { isLegacyMessageSet, legacyToBatch } from '../../protocol/records/legacy.js';
+import { RecordFormatError } from '../../protocol/records/errors.js';
+import { LogAppendError } from '../log/log-config.js';
+import { effectiveTopicConfig } from '../metadata/topic-admin.js';
+
+const MAGIC_OFFSET = 16;
+
+interface PartitionOutcome {
+  errorCode: number;
+  errorMessage: string | null;
+  baseOffset: bigint;
+  logAppendTimeMs: bigint;
+  logStartOffset: bigint;
+}
+
+function failure(errorCode: number, errorMessage: string | null = null): PartitionOutcome {
+  return { errorCode, errorMessage, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n };
+}
+
+function produceToPartition(b: BrokerContext, version: number, topicName: string, partition: number, records: Buffer | null): PartitionOutcome {
+  const topic = b.topics.get(topicName);
+  if (!topic || partition < 0 || partition >= topic.leaderEpochs.length) return failure(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  const log = b.logs.get(topicName, partition);
+  if (!log) return failure(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  if (records === null || records.length === 0) return failure(ErrorCode.INVALID_RECORD, 'Produce request without records');
+
+  let batch = records;
+  if (records.length > MAGIC_OFFSET && records[MAGIC_OFFSET] < 2 && isLegacyMessageSet(records)) {
+    try {
+      batch = legacyToBatch(records);
+    } catch (err) {
+      if (err instanceof RecordFormatError) return failure(err.kafkaErrorCode, err.message);
+      throw err;
+    }
+  } else if (version < 3 && records.length > MAGIC_OFFSET && records[MAGIC_OFFSET] === 2) {
+    return failure(ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, 'Magic 2 record batches need Produce v3 or later');
+  }
+
+  const v = validateBatch(batch, 0, batch.length, { produce: true, allowZstd: version >= 7 });
+  if (!v.ok) return failure(v.errorCode, v.message);
+  if (v.end !== batch.length) return failure(ErrorCode.INVALID_RECORD, 'Produce requests with version 3 and above must contain exactly one record batch');
+
+  const maxMessageBytes = Number(effectiveTopicConfig(b.config, topic.configs, 'max.message.bytes'));
+  if (batch.length > maxMessageBytes) {
+    return failure(ErrorCode.MESSAGE_TOO_LARGE, `The record batch size (${batch.length} bytes) exceeds max.message.bytes (${maxMessageBytes}) of ${topicName}`);
+  }
+  if (effectiveTopicConfig(b.config, topic.configs, 'cleanup.policy').includes('compact')) {
+    const rv = validateRecords(batch, 0, { produce: true });
+    if (!rv.ok) return failure(rv.errorCode, rv.message);
+    if (readRecords(batch, 0).some((r) => r.key === null)) {
+      return failure(ErrorCode.INVALID_RECORD, `Compacted topic cannot accept message without key in topic partition ${topicName}-${partition}.`);
+    }
+  }
+
+  const view = new RecordBatchView(batch, 0);
+  if (view.isTransactional) return failure(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'Transactions are not supported by the kstack native broker');
+  const key = partitionKey(topicName, partition);
+  const producerId = view.producerId;
+  let producerInfo = null;
+  if (producerId >= 0n) {
+    producerInfo = { producerId, producerEpoch: view.producerEpoch, baseSequence: view.baseSequence, lastOffsetDelta: view.lastOffsetDelta };
+    const check = b.producers.check(key, producerInfo);
+    if (check.kind === 'error') return failure(check.errorCode, check.message);
+    if (check.kind === 'duplicate') {
+      return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: check.firstOffset, logAppendTimeMs: -1n, logStartOffset: BigInt(log.logStartOffset) };
+    }
+  }
+  const now = b.clock();
+  let result;
+  try {
+    result = log.append(batch, topic.leaderEpochs[partition], now);
+  } catch (err) {
+    if (err instanceof LogAppendError) return failure(ErrorCode[err.kafkaError], err.message);
+    throw err;
+  }
+  if (producerInfo) b.producers.record(key, producerInfo, BigInt(result.baseOffset), now);
+  b.notifyAppend(topicName, partition);
+  return {
+    errorCode: ErrorCode.NONE,
+    errorMessage: null,
+    baseOffset: BigInt(result.baseOffset),
+    logAppendTimeMs: BigInt(result.logAppendTime),
+    logStartOffset: BigInt(log.logStartOffset),
+  };
+}
+
+function respond(req: ProduceRequest, ctx: RequestContext, outcome: (topic: string, p: { index: number; records: Buffer | null }) => PartitionOutcome): ProduceResponse {
+  return {
+    throttleTimeMs: 0,
+    responses: req.topicData.map((t) => ({
+      name: t.name,
+      partitionResponses: t.partitionData.map((p): PartitionProduceResponse => {
+        const o = outcome(t.name, p);
+        return {
+          index: p.index,
+          errorCode: o.errorCode,
+          baseOffset: o.baseOffset,
+          logAppendTimeMs: o.logAppendTimeMs,
+          logStartOffset: o.logStartOffset,
+          recordErrors: [],
+          errorMessage: ctx.apiVersion >= 8 ? o.errorMessage : null,
+        };
+      }),
+    })),
+  };
+}
+
+export const handler: HandlerEntry<ProduceRequest, ProduceResponse> = {
+  apiKey: 0,
+  minVersion: 0,
+  maxVersion: 8,
+  handle(req, ctx) {
+    const b = ctx.broker;
+    if (req.acks !== 0 && req.acks !== 1 && req.acks !== -1) {
+      return respond(req, ctx, () => failure(ErrorCode.INVALID_REQUIRED_ACKS));
+    }
+    if (req.transactionalId !== null) {
+      return respond(req, ctx, () => failure(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'Transactions are not supported by the kstack native broker'));
+    }
+    const res = respond(req, ctx, (topic, p) => produceToPartition(b, ctx.apiVersion, topic, p.index, p.records));
+    if (req.acks === 0) {
+      // Kafka closes the connection when an acks=0 produce fails, since the client would never learn of it.
+      for (const t of res.responses) {
+        for (const p of t.partitionResponses) {
+          if (p.errorCode !== ErrorCode.NONE) {
+            throw new Error(`acks=0 produce to ${t.name}-${p.index} failed with error ${p.errorCode}`);
+          }
+        }
+      }
+      return null;
+    }
+    return res;
+  },
+};

@@ -1,0 +1,47 @@
+/**
+ * CreateTopics (key 19), versions 0-4.
+ * Kafka's checks and codes: INVALID_TOPIC_EXCEPTION (name), TOPIC_ALREADY_EXISTS (36), INVALID_PARTITIONS (37),
+ * INVALID_REPLICATION_FACTOR (38; only 1 broker), INVALID_CONFIG (40), INVALID_REQUEST for a topic named twice
+ * in one request or for manual assignments together with partitions/replication factor; validate_only checks
+ * everything and creates nothing. -1 partitions / replication factor (v4+) = the broker defaults.
+ * Differs from Kafka: manual replica assignments must name only this node; topics are created at once (no
+ * timeout wait needed).
+ */
+import type { HandlerEntry } from '../dispatch.js';
+import type { CreatableTopicResult, CreateTopicsRequest, CreateTopicsResponse } from '../../protocol/generated/create-topics.js';
+import { ErrorCode } from '../../protocol/generated/error-codes.js';
+import { checkCreateTopic, createTopic } from '../metadata/topic-admin.js';
+
+export const handler: HandlerEntry<CreateTopicsRequest, CreateTopicsResponse> = {
+  apiKey: 19,
+  minVersion: 0,
+  maxVersion: 4,
+  handle(req, ctx) {
+    const b = ctx.broker;
+    const seen = new Map<string, number>();
+    for (const t of req.topics) seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
+    const results: CreatableTopicResult[] = req.topics.map((t) => {
+      const res = (errorCode: number, errorMessage: string | null): CreatableTopicResult => ({ name: t.name, errorCode, errorMessage, topicId: 'AAAAAAAAAAAAAAAAAAAAAA', numPartitions: -1, replicationFactor: -1, configs: [], topicConfigErrorCode: 0 });
+      if (seen.get(t.name)! > 1) return res(ErrorCode.INVALID_REQUEST, `Create topics request from client \`${ctx.clientId}\` contains multiple entries for the following topics: ${t.name}`);
+      let partitions = t.numPartitions;
+      let rf = t.replicationFactor;
+      if (t.assignments.length > 0) {
+        if (partitions !== -1 || rf !== -1) return res(ErrorCode.INVALID_REQUEST, 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.');
+        const sorted = [...t.assignments].sort((a, c) => a.partitionIndex - c.partitionIndex);
+        if (sorted.some((a, i) => a.partitionIndex !== i)) return res(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'Partitions should be a consecutive 0-based integer sequence');
+        if (sorted.some((a) => a.brokerIds.length === 0 || a.brokerIds.some((id) => id !== b.nodeId))) {
+          return res(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Unknown broker in the replica assignment; the only broker is ${b.nodeId}`);
+        }
+        partitions = sorted.length;
+        rf = Math.max(...sorted.map((a) => a.brokerIds.length));
+      }
+      if (partitions === -1) partitions = b.config.numPartitions;
+      if (rf === -1) rf = b.config.defaultReplicationFactor;
+      const configs = new Map(t.configs.map((c) => [c.name, c.value] as [string, string | null]));
+      const r = req.validateOnly ? checkCreateTopic(b, t.name, partitions, rf, configs) : createTopic(b, t.name, partitions, rf, configs);
+      if (r.errorCode !== ErrorCode.NONE) return res(r.errorCode, r.errorMessage);
+      return { name: t.name, errorCode: 0, errorMessage: null, topicId: r.topic?.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA', numPartitions: partitions, replicationFactor: rf, configs: [], topicConfigErrorCode: 0 };
+    });
+    return { throttleTimeMs: 0, topics: results };
+  },
+};

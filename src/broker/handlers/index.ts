@@ -1,0 +1,44 @@
+/**
+ * The broker's handler table: one import per implemented API, numbered by API key. ApiVersions advertises
+ * exactly these ranges (dispatch.ts advertisedVersions). Group APIs (08-16, 42, 47) are the group
+ * coordinator's handlers.
+ */
+import { buildHandlerTable, type HandlerEntry, type HandlerTable } from '../dispatch.js';
+import { handler as produce } from './00-produce.js';
+import { handler as fetch } from './01-fetch.js';
+import { handler as listOffsets } from './02-list-offsets.js';
+import { handler as metadata } from './03-metadata.js';
+import { handler as apiVersions } from './18-api-versions.js';
+import { handler as createTopics } from './19-create-topics.js';
+import { handler as deleteTopics } from './20-delete-topics.js';
+import { handler as deleteRecords } from './21-delete-records.js';
+import { handler as initProducerId } from './22-init-producer-id.js';
+import { handler as describeConfigs } from './32-describe-configs.js';
+import { handler as alterConfigs } from './33-alter-configs.js';
+import { handler as createPartitions } from './37-create-partitions.js';
+import { handler as incrementalAlterConfigs } from './44-incremental-alter-configs.js';
+import { handler as describeCluster } from './60-describe-cluster.js';
+
+export const CORE_HANDLERS: readonly HandlerEntry[] = [
+  produce,
+  fetch,
+  listOffsets,
+  metadata,
+  apiVersions,
+  createTopics,
+  deleteTopics,
+  deleteRecords,
+  initProducerId,
+  describeConfigs,
+  alterConfigs,
+  createPartitions,
+  incrementalAlterConfigs,
+  describeCluster,
+];
+
+/** Group handlers are added here when they exist; the list is the single source of what is served. */
+export const GROUP_HANDLERS: readonly HandlerEntry[] = [];
+
+export function createHandlerTable(extra: readonly HandlerEntry[] = []): HandlerTable {
+  return buildHandlerTable([...CORE_HANDLERS, ...GROUP_HANDLERS, ...extra]);
+}

@@ -1,0 +1,405 @@
+/**
+ * The native broker process: validates listeners, opens the log dirs (meta.properties, topics, partition logs,
+ * recovery after an unclean stop), rebuilds idempotent-producer state from the logs, starts the group
+ * coordinator when it exists, binds every listener and serves requests through the handler table.
+ *
+ *   const broker = await startBroker({ config, out: (line) => process.stdout.write(line + '\n') });
+ *   // prints: kstack-broker listening PLAINTEXT=127.0.0.1:45678
+ *   await broker.stop();   // flush, close segments, clean-shutdown marker (the log manager writes it)
+ *
+ * Modes: process.roles set (KRaft single node: the controller listener is bound, client APIs are served on the
+ * broker listeners only; a single node is a quorum of one), zookeeper.connect set (runs standalone and logs a
+ * WARN: ZooKeeper registration arrives with the `up` work), or neither (standalone).
+ * Only PLAINTEXT listeners are served; SSL / SASL listeners are refused at start with a clear error.
+ */
+import { createServer, type Server, type Socket } from 'node:net';
+import { hostname } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { KstackError } from '../errors.js';
+import { parseProperties } from '../listeners/properties.js';
+import { getLogger, type Logger } from '../logging/index.js';
+import { parseListeners, parseProtocolMap, checkAdvertisedRoutable, ListenerConfigError, type Endpoint } from '../listeners/endpoints.js';
+import type { BrokerConfig } from './config.js';
+import { ignoredKeys } from './config.js';
+import { partitionKey, type BrokerContext, type InternalRecord, type ListenerEndpoints } from './context.js';
+import { Connection } from './connection.js';
+import { buildHandlerTable, createRequestProcessor, type HandlerTable } from './dispatch.js';
+import { createHandlerTable } from './handlers/index.js';
+import { handler as apiVersionsHandler } from './handlers/18-api-versions.js';
+import { TopicRegistry } from './metadata/topic-registry.js';
+import { ensureOffsetsTopic, logConfigOf } from './metadata/topic-admin.js';
+import { ProducerStateManager } from './producers/producer-state.js';
+import { LogManager } from './log/log-manager.js';
+import { isOffsetOutOfRange } from './log/log-config.js';
+import { GroupCoordinator } from './groups/coordinator.js';
+import type { OffsetStore } from './groups/offset-store.js';
+import { RecordBatchBuilder, forEachBatch, readRecords } from '../protocol/records/batch.js';
+
+export interface StartBrokerOptions {
+  config: BrokerConfig;
+  /** Where the `kstack-broker listening …` line goes (default: process.stdout). */
+  out?: (line: string) => void;
+  clock?: () => number;
+  /** Bytes of unanswered requests per connection before reading pauses (default 16 MiB). */
+  maxInFlightBytesPerConnection?: number;
+}
+
+export interface RunningBroker {
+  readonly context: BrokerContext;
+  readonly nodeId: number;
+  readonly clusterId: string;
+  /** Bound endpoints by listener name (ports resolved). */
+  readonly bound: Map<string, { host: string; port: number }>;
+  /** `host:port` of the first client listener (advertised host, bound port). */
+  readonly bootstrap: string;
+  stop(): Promise<void>;
+}
+
+const NAME = 'kafka.server.KafkaServer';
+
+function brokerError(message: string, fix: string): KstackError {
+  return new KstackError('KSTACK_BROKER_CONFIG', message, { fix, exitCode: 2 });
+}
+
+interface ListenerPlan {
+  endpoints: Endpoint[];
+  advertised: Map<string, Endpoint>;
+  controllerNames: Set<string>;
+}
+
+/** Kafka's listener rules at start-up (KafkaConfig validation), with Kafka's wording where it has one. */
+export function planListeners(config: BrokerConfig): ListenerPlan {
+  try {
+    const protocolMap = parseProtocolMap(config.get('listener.security.protocol.map') ?? '');
+    const endpoints = parseListeners(config.get('listeners') ?? 'PLAINTEXT://:9092', protocolMap, { property: 'listeners' });
+    const advText = config.get('advertised.listeners');
+    const controllerNames = new Set(
+      (config.get('controller.listener.names') ?? '')
+        .split(',')
+        .map((s) => s.trim().toUpperCase())
+        .filter(Boolean),
+    );
+    if (config.mode === 'kraft') {
+      if (controllerNames.size === 0) throw brokerError('requirement failed: controller.listener.names must contain at least one value when running KRaft with just the broker role', 'set controller.listener.names=CONTROLLER');
+      if (config.processRoles.includes('controller')) {
+        for (const n of controllerNames) {
+          if (!endpoints.some((e) => e.listenerName === n)) {
+            throw brokerError(`requirement failed: controller.listener.names must contain at least one value appearing in the 'listeners' configuration when running the KRaft controller role`, `add ${n}://127.0.0.1:<port> to listeners`);
+          }
+        }
+      }
+    }
+    const clientEndpoints = endpoints.filter((e) => !controllerNames.has(e.listenerName));
+    let advertisedList: Endpoint[];
+    if (advText) {
+      advertisedList = parseListeners(advText, protocolMap, { property: 'advertised.listeners', requireDistinctPorts: false });
+      for (const a of advertisedList) {
+        if (controllerNames.has(a.listenerName)) {
+          throw brokerError(`requirement failed: The advertised.listeners config must not contain KRaft controller listeners from controller.listener.names when process.roles contains the broker role because Kafka clients that send requests via advertised listeners do not send requests to KRaft controllers -- they only send requests to KRaft brokers.`, `remove ${a.listenerName} from advertised.listeners`);
+        }
+        if (!endpoints.some((e) => e.listenerName === a.listenerName)) {
+          throw brokerError(`requirement failed: advertised.listeners listener names must be equal to or a subset of the ones defined in listeners. Found ${advertisedList.map((x) => x.listenerName).join(',')}. The valid options based on the current configuration are ${endpoints.map((x) => x.listenerName).join(',')}`, `define ${a.listenerName} in listeners as well`);
+        }
+      }
+    } else {
+      advertisedList = clientEndpoints;
+    }
+    const routable = checkAdvertisedRoutable(advertisedList);
+    if (routable) throw brokerError(`requirement failed: ${routable}`, 'set advertised.listeners to an address clients can reach, e.g. PLAINTEXT://127.0.0.1:9092');
+    const ibl = config.get('inter.broker.listener.name');
+    if (ibl && !endpoints.some((e) => e.listenerName === ibl.toUpperCase())) {
+      throw brokerError(`requirement failed: inter.broker.listener.name must be a listener name defined in advertised.listeners. The valid options based on currently configured listeners are ${endpoints.map((e) => e.listenerName).join(',')}`, `set inter.broker.listener.name to one of ${endpoints.map((e) => e.listenerName).join(', ')}`);
+    }
+    if (clientEndpoints.length === 0) throw brokerError('no client listener: every listener is a controller listener', 'add PLAINTEXT://127.0.0.1:9092 to listeners');
+    for (const e of endpoints) {
+      if (e.securityProtocol !== 'PLAINTEXT') {
+        throw brokerError(`listener ${e.listenerName} uses ${e.securityProtocol}; the kstack native broker serves PLAINTEXT listeners only`, `map ${e.listenerName} to PLAINTEXT in listener.security.protocol.map, or use --engine kafka for ${e.securityProtocol}`);
+      }
+    }
+    return { endpoints, advertised: new Map(advertisedList.map((a) => [a.listenerName, a])), controllerNames };
+  } catch (err) {
+    if (err instanceof ListenerConfigError) throw brokerError(err.message, `correct ${err.property} in server.properties`);
+    throw err;
+  }
+}
+
+/** Reads meta.properties from the first log dir, or writes one with a new cluster id. */
+function ensureMetaProperties(config: BrokerConfig, dir: string): string {
+  const path = join(dir, 'meta.properties');
+  if (existsSync(path)) {
+    const text = readFileSync(path, 'utf8');
+    const props = parseProperties(text, path);
+    const get = (k: string) => props.get(k)?.trim();
+    const clusterId = get('cluster.id');
+    const id = get('node.id') ?? get('broker.id');
+    if (id !== undefined && id !== null && Number(id) !== config.nodeId && config.nodeId >= 0) {
+      throw brokerError(`Stored node id ${id} doesn't match previous node id ${config.nodeId} in ${path}. If you moved your data, make sure your configured node id matches. If you intend to create a new node, you should remove all data in your data directories.`, `set ${config.values.has('node.id') ? 'node.id' : 'broker.id'}=${id} or use an empty log dir`);
+    }
+    if (clusterId) return clusterId;
+  }
+  const clusterId = randomBytes(16).toString('base64url');
+  const lines = ['#', `# Written by the kstack native broker`, `cluster.id=${clusterId}`];
+  if (config.mode === 'kraft') lines.push(`node.id=${config.nodeId}`, 'version=1');
+  else lines.push(`broker.id=${config.nodeId}`, 'version=0');
+  writeFileSync(path, lines.join('\n') + '\n');
+  return clusterId;
+}
+
+function listenOn(server: Server, host: string | undefined, port: number): Promise<{ host: string; port: number }> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    server.once('error', onError);
+    server.listen({ host, port, exclusive: true }, () => {
+      server.off('error', onError);
+      const addr = server.address();
+      if (addr === null || typeof addr === 'string') return reject(new Error('listener has no address'));
+      resolve({ host: addr.address, port: addr.port });
+    });
+  });
+}
+
+/** An OffsetStore over the `__consumer_offsets` partition logs, for the group coordinator. */
+function internalOffsetStore(ctx: BrokerContext): OffsetStore {
+  return {
+    append: (partition, records) => ctx.appendToInternalTopic('__consumer_offsets', partition, records),
+    replay: (onRecord) => ctx.replayInternalTopic('__consumer_offsets', (p, r) => onRecord(p, { key: r.key ?? Buffer.alloc(0), value: r.value, timestamp: r.timestamp })),
+  };
+}
+
+export async function startBroker(opts: StartBrokerOptions): Promise<RunningBroker> {
+  const config = opts.config;
+  const logger: Logger = getLogger(NAME);
+  const socketLogger = getLogger('kafka.network.SocketServer');
+  const clock = opts.clock ?? Date.now;
+  const plan = planListeners(config);
+  if (config.nodeId < 0) throw brokerError('broker.id (or node.id) must be set to a non-negative id: the native broker does not generate broker ids', 'add broker.id=1 (or node.id=1 with process.roles) to server.properties');
+
+  logger.info(`[KafkaServer id=${config.nodeId}] starting`);
+  if (config.mode === 'zk') {
+    logger.warn(`[KafkaServer id=${config.nodeId}] zookeeper.connect=${config.get('zookeeper.connect')} is set: the native broker runs standalone for now; ZooKeeper registration arrives with the \`kstack up\` work`);
+  }
+  const ignored = ignoredKeys(config);
+  if (ignored.length > 0) logger.info(`[KafkaServer id=${config.nodeId}] Settings with no effect on a single native broker: ${ignored.join(', ')}`);
+
+  for (const d of config.logDirs) mkdirSync(d, { recursive: true });
+  const clusterId = ensureMetaProperties(config, config.logDirs[0]);
+  const topics = new TopicRegistry(config.logDirs[0]);
+  topics.load();
+
+  const logs = LogManager.open({
+    logDirs: [...config.logDirs],
+    nodeId: config.nodeId,
+    clusterId,
+    defaults: logConfigOf(config, new Map()),
+    topicConfig: (t) => {
+      const info = topics.get(t);
+      return info ? logConfigOf(config, info.configs) : undefined;
+    },
+    clock,
+    logger: getLogger('kafka.log.LogManager'),
+    retentionCheckIntervalMs: config.getInt('log.retention.check.interval.ms'),
+  });
+  if (!logs.cleanShutdown) logger.info(`[KafkaServer id=${config.nodeId}] The previous shutdown was not clean: partitions were recovered`);
+
+  const producers = new ProducerStateManager();
+  const waiters = new Map<string, Set<() => void>>();
+  const table: HandlerTable = createHandlerTable();
+
+  const ctx: BrokerContext = {
+    config,
+    nodeId: config.nodeId,
+    clusterId,
+    logs,
+    logConfigFor: (t) => logConfigOf(config, topics.get(t)?.configs ?? new Map()),
+    handlers: table,
+    topics,
+    producers,
+    clock,
+    logger,
+    requestLogger: getLogger('kafka.request.logger'),
+    listeners: new Map(),
+    async appendToInternalTopic(topic: string, partition: number, records: InternalRecord[]) {
+      if (topic === '__consumer_offsets') ensureOffsetsTopic(ctx);
+      const info = topics.get(topic);
+      const log = info ? logs.get(topic, partition) : undefined;
+      if (!info || !log) throw new Error(`internal topic partition ${topic}-${partition} does not exist`);
+      if (records.length === 0) return;
+      const builder = new RecordBatchBuilder({ baseTimestamp: records[0].timestamp });
+      for (const r of records) builder.append({ key: r.key, value: r.value, timestamp: r.timestamp });
+      log.append(builder.build(), info.leaderEpochs[partition], clock());
+      ctx.notifyAppend(topic, partition);
+    },
+    async replayInternalTopic(topic: string, onRecord: (partition: number, record: InternalRecord) => void) {
+      const info = topics.get(topic);
+      if (!info) return;
+      for (let p = 0; p < info.leaderEpochs.length; p++) {
+        const log = logs.get(topic, p);
+        if (!log) continue;
+        let offset = log.logStartOffset;
+        while (offset < log.logEndOffset) {
+          const read = log.read(offset, 1024 * 1024);
+          if (isOffsetOutOfRange(read) || read.data.length === 0) break;
+          let next = offset;
+          forEachBatch(read.data, (view) => {
+            next = Number(view.nextOffset);
+            if (view.isControl) return;
+            for (const rec of readRecords(read.data, view.start)) {
+              if (rec.offset < BigInt(offset)) continue;
+              onRecord(p, { key: rec.key, value: rec.value, timestamp: Number(rec.timestamp) });
+            }
+          });
+          if (next <= offset) break;
+          offset = next;
+        }
+      }
+    },
+    notifyAppend(topic: string, partition: number) {
+      const set = waiters.get(partitionKey(topic, partition));
+      if (!set) return;
+      for (const wake of [...set]) wake();
+    },
+    waitForAppend(keys: readonly string[], wake: () => void) {
+      for (const k of keys) {
+        let set = waiters.get(k);
+        if (!set) waiters.set(k, (set = new Set()));
+        set.add(wake);
+      }
+      return () => {
+        for (const k of keys) {
+          const set = waiters.get(k);
+          if (!set) continue;
+          set.delete(wake);
+          if (set.size === 0) waiters.delete(k);
+        }
+      };
+    },
+  };
+
+  // Open every known partition (creates missing directories) and rebuild producer state from batch headers.
+  for (const t of topics.list()) {
+    const lc = logConfigOf(config, t.configs);
+    for (let p = 0; p < t.leaderEpochs.length; p++) {
+      const log = logs.getOrCreate(t.name, p, t.topicId, lc);
+      rebuildProducerState(ctx, t.name, p, log);
+    }
+  }
+
+  const groups = new GroupCoordinator({
+    clock,
+    nodeId: config.nodeId,
+    config: {
+      groupInitialRebalanceDelayMs: config.groupInitialRebalanceDelayMs,
+      groupMinSessionTimeoutMs: config.groupMinSessionTimeoutMs,
+      groupMaxSessionTimeoutMs: config.groupMaxSessionTimeoutMs,
+      offsetsRetentionMinutes: config.offsetsRetentionMinutes,
+      offsetsTopicNumPartitions: config.offsetsTopicNumPartitions,
+      offsetMetadataMaxBytes: config.offsetMetadataMaxBytes,
+      offsetsRetentionCheckIntervalMs: config.offsetsRetentionCheckIntervalMs,
+    },
+    persist: internalOffsetStore(ctx),
+    logger: getLogger('kafka.coordinator.group.GroupCoordinator'),
+  });
+  await groups.load();
+  ctx.groups = groups;
+
+  const processor = createRequestProcessor(table, ctx);
+  const controllerTable = buildHandlerTable([apiVersionsHandler]);
+  const controllerProcessor = createRequestProcessor(controllerTable, { ...ctx, handlers: controllerTable });
+  const servers: Server[] = [];
+  const connections = new Set<Connection>();
+  let nextConnectionId = 0;
+  const bound = new Map<string, { host: string; port: number }>();
+  const maxInFlight = opts.maxInFlightBytesPerConnection ?? 16 * 1024 * 1024;
+
+  try {
+    for (const e of plan.endpoints) {
+      const isController = plan.controllerNames.has(e.listenerName);
+      const server = createServer({ noDelay: true }, (socket: Socket) => {
+        const conn = new Connection(socket, {
+          id: nextConnectionId++,
+          listenerName: e.listenerName,
+          maxRequestBytes: config.socketRequestMaxBytes,
+          maxInFlightBytes: maxInFlight,
+          process: (frame, c) => (isController ? controllerProcessor : processor)(frame, c),
+          logger: socketLogger,
+          onClose: (c) => connections.delete(c),
+        });
+        connections.add(conn);
+      });
+      server.on('error', (err) => socketLogger.error(`Listener ${e.listenerName} failed: ${err.message}`, err));
+      const addr = await listenOn(server, e.host ?? undefined, e.port).catch((err: NodeJS.ErrnoException) => {
+        throw new KstackError('KSTACK_BROKER_BIND', `cannot bind listener ${e.listenerName} to ${e.host ?? '*'}:${e.port}: ${err.message}`, {
+          fix: err.code === 'EADDRINUSE' ? `another process uses port ${e.port}; stop it or change listeners in server.properties` : 'check the host in listeners',
+          exitCode: 1,
+        });
+      });
+      servers.push(server);
+      bound.set(e.listenerName, addr);
+      socketLogger.info(`[SocketServer listenerType=${isController ? 'CONTROLLER' : 'BROKER'}, nodeId=${config.nodeId}] Created data-plane acceptor and processors for endpoint : ListenerName(${e.listenerName})`);
+      if (!isController) {
+        const adv = plan.advertised.get(e.listenerName);
+        const advHost = adv?.host ?? e.host ?? hostname();
+        const advPort = adv && adv.port !== 0 ? adv.port : addr.port;
+        const entry: ListenerEndpoints = { listenerName: e.listenerName, securityProtocol: e.securityProtocol, bound: addr, advertised: { host: advHost === '0.0.0.0' || advHost === '::' ? hostname() : advHost, port: advPort } };
+        ctx.listeners.set(e.listenerName, entry);
+      }
+    }
+  } catch (err) {
+    for (const s of servers) s.close();
+    await groups.close();
+    logs.close();
+    throw err;
+  }
+
+  logs.startBackgroundTasks();
+  const parts = [...bound].map(([name, a]) => {
+    const l = ctx.listeners.get(name);
+    return `${name}=${l ? l.advertised.host : a.host}:${a.port}`;
+  });
+  const line = `kstack-broker listening ${parts.join(' ')}`;
+  (opts.out ?? ((s: string) => process.stdout.write(s + '\n')))(line);
+  logger.info(`[KafkaServer id=${config.nodeId}] started (cluster id ${clusterId}, ${config.mode} mode)`);
+
+  let stopping: Promise<void> | null = null;
+  const first = [...ctx.listeners.values()][0];
+  return {
+    context: ctx,
+    nodeId: config.nodeId,
+    clusterId,
+    bound,
+    bootstrap: `${first.advertised.host}:${first.bound.port}`,
+    stop() {
+      if (stopping) return stopping;
+      stopping = (async () => {
+        logger.info(`[KafkaServer id=${config.nodeId}] shutting down`);
+        await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))).concat([...connections].map(async (c) => c.close())));
+        await groups.close();
+        logs.close();
+        logger.info(`[KafkaServer id=${config.nodeId}] shut down completed`);
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Scans a partition's batch headers (no decompression) and records idempotent producers' last sequences. */
+function rebuildProducerState(ctx: BrokerContext, topic: string, partition: number, log: ReturnType<LogManager['getOrCreate']>): void {
+  let offset = log.logStartOffset;
+  const key = partitionKey(topic, partition);
+  while (offset < log.logEndOffset) {
+    const read = log.read(offset, 4 * 1024 * 1024);
+    if (isOffsetOutOfRange(read) || read.data.length === 0) return;
+    let next = offset;
+    forEachBatch(read.data, (view) => {
+      next = Number(view.nextOffset);
+      const pid = view.producerId;
+      if (pid >= 0n && !view.isControl) {
+        ctx.producers.record(key, { producerId: pid, producerEpoch: view.producerEpoch, baseSequence: view.baseSequence, lastOffsetDelta: view.lastOffsetDelta }, view.baseOffset, view.maxTimestamp);
+      }
+    });
+    if (next <= offset) return;
+    offset = next;
+  }
+}
