@@ -98,7 +98,7 @@ function run(file: string, args: string[], opts: { input?: string; timeoutMs?: n
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) resolve(out);
-      else reject(new Error(`${file} ${args.join(' ')} → ${code ?? signal}\n${err.slice(-2000)}`));
+      else reject(new Error(`${file} ${args.join(' ')} → ${code ?? signal}\n${out.slice(-1000)}${err.slice(-2000)}`));
     });
     child.stdin.end(opts.input ?? '');
   });

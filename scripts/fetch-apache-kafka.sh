@@ -47,6 +47,8 @@ command -v java >/dev/null || die "java not found: apt-get install -y openjdk-17
 # shellcheck disable=SC2206
 mvn_extra=(${MAVEN_ARGS_EXTRA:-})
 mkdir -p "$PEERS"
+# Serialize concurrent fetches (several engineers or test runs share one working tree).
+if command -v flock >/dev/null; then exec 9>"$PEERS/.lock"; flock 9; fi
 
 now() { date +%s.%N; }
 # Maven's console output (colour codes even with -q) goes to a log that is shown only when Maven fails.
@@ -60,9 +62,14 @@ run_mvn() {
 }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
+# A folder is current when its marker names the same inputs (pom and sources hash); editing a pom refetches.
+inputs_hash() { cat "$@" | sha256sum | cut -c1-16; }
+is_current() { [ "$force" = 0 ] && [ -f "$1/.complete" ] && grep -qx "inputs=$2" "$1/.complete"; }
+
 fetch_broker() {
-  local v="$1" dir="$PEERS/apache-kafka-$1" profile t0
-  if [ "$force" = 0 ] && [ -f "$dir/.complete" ]; then echo "apache-kafka $v: present ($dir)"; return; fi
+  local v="$1" dir="$PEERS/apache-kafka-$1" profile t0 inputs
+  inputs="$(inputs_hash "$ROOT/test/peers/apache-kafka/pom.xml")"
+  if is_current "$dir" "$inputs"; then echo "apache-kafka $v: present ($dir)"; return; fi
   # Kafka 3.x logs through slf4j 1.7 + reload4j; 4.x through log4j 2 (the backends each release ships with).
   case "$v" in
     0.*|1.*|2.*|3.*) profile=log-reload4j ;;
@@ -77,17 +84,15 @@ fetch_broker() {
     die "could not resolve org.apache.kafka:kafka_2.13:$v from Maven Central (is the version served?)"
   fi
   [ -f "$dir/libs/kafka_2.13-$v.jar" ] || die "kafka_2.13-$v.jar missing after the fetch"
-  printf 'kind=apache-kafka\nversion=%s\nlogging=%s\n' "$v" "$profile" > "$dir/.complete"
+  printf 'kind=apache-kafka\nversion=%s\nlogging=%s\ninputs=%s\n' "$v" "$profile" "$inputs" > "$dir/.complete"
   echo "apache-kafka $v: fetched $(ls "$dir/libs" | wc -l) jars in $(elapsed "$t0") s ($dir)"
 }
 
 build_client() {
-  local v="$1" dir="$PEERS/java-client-$1" t0 src classes
+  local v="$1" dir="$PEERS/java-client-$1" t0 src classes inputs
   src="$ROOT/test/peers/java-client/src"
-  # Rebuild when the peer's source is newer than the built jar.
-  if [ "$force" = 0 ] && [ -f "$dir/.complete" ] && [ -z "$(find "$src" -newer "$dir/.complete" -name '*.java')" ]; then
-    echo "java-client $v: present ($dir)"; return
-  fi
+  inputs="$(inputs_hash "$ROOT/test/peers/java-client/pom.xml" $(find "$src" -name '*.java' | sort))"
+  if is_current "$dir" "$inputs"; then echo "java-client $v: present ($dir)"; return; fi
   command -v javac >/dev/null || die "javac not found: apt-get install -y openjdk-17-jdk-headless"
   t0=$(now)
   rm -rf "$dir"
@@ -102,7 +107,7 @@ build_client() {
   javac -nowarn --release 11 -cp "$dir/libs/*" -d "$classes" $(find "$src" -name '*.java')
   jar --create --file "$dir/libs/kstack-java-peer.jar" -C "$classes" .
   rm -rf "$classes"
-  printf 'kind=java-client\nversion=%s\nmain=dev.kstack.peer.KafkaPeer\n' "$v" > "$dir/.complete"
+  printf 'kind=java-client\nversion=%s\nmain=dev.kstack.peer.KafkaPeer\ninputs=%s\n' "$v" "$inputs" > "$dir/.complete"
   echo "java-client $v: built in $(elapsed "$t0") s ($dir)"
 }
 

@@ -4,12 +4,24 @@
  */
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apacheKafkaSkipReason, probeMetadata, readRssKiB, renderServerProperties, startApacheKafka, type RunningApacheKafka } from '../support/apache-kafka.js';
+import {
+  apacheKafkaSkipReason,
+  listApacheKafkaVersions,
+  probeMetadata,
+  readRssKiB,
+  renderServerProperties,
+  startApacheKafka,
+  type RunningApacheKafka,
+} from '../support/apache-kafka.js';
 import { isJavaClientAvailable, javaConsume, javaProduce, javaClientSkipReason } from '../support/java-client.js';
 import { FrameCutter, parseRequestHeaderPrefix, startRecordingProxy, type RecordingProxy } from '../support/recording-proxy.js';
+import { startZooKeeper, zooKeeperAvailable } from '../support/zookeeper.js';
 
 const skip = apacheKafkaSkipReason();
 if (skip) console.warn(`[apache-kafka-peer] SKIPPED: ${skip}`);
+// Every fetched version (CI fetches 4.4.0 and 3.9.1); KSTACK_APACHE_KAFKA_VERSION narrows it to one.
+const versions = process.env.KSTACK_APACHE_KAFKA_VERSION ? [process.env.KSTACK_APACHE_KAFKA_VERSION] : listApacheKafkaVersions();
+const zkVersion = versions.find((v) => Number(v.split('.')[0]) < 4);
 
 describe('recording proxy frame parsing (no broker needed)', () => {
   it('cuts frames split across chunks and parses the request header prefix', () => {
@@ -42,13 +54,13 @@ describe('recording proxy frame parsing (no broker needed)', () => {
   });
 });
 
-describe.skipIf(skip !== null)('Apache Kafka as a test peer', () => {
+describe.skipIf(skip !== null).each(skip === null ? versions : ['none'])('Apache Kafka %s (KRaft) as a test peer', (version) => {
   let kafka: RunningApacheKafka;
   let proxy: RecordingProxy;
 
   beforeAll(async () => {
     proxy = await startRecordingProxy();
-    kafka = await startApacheKafka({ advertisedPort: proxy.port });
+    kafka = await startApacheKafka({ version, advertisedPort: proxy.port });
     proxy.setTarget('127.0.0.1', kafka.port);
   }, 120_000);
   afterAll(async () => {
@@ -64,13 +76,16 @@ describe.skipIf(skip !== null)('Apache Kafka as a test peer', () => {
     const md = await probeMetadata('127.0.0.1', kafka.port, 5000);
     expect(md.brokers).toEqual([{ nodeId: 1, host: '127.0.0.1', port: proxy.port }]);
     expect(md.clusterId).toBe(kafka.clusterId);
+    // The internal listener (inter-broker traffic stays off the proxy) advertises itself.
+    const internal = kafka.listeners.find((l) => l.name === 'INTERNAL')!;
+    expect((await probeMetadata('127.0.0.1', internal.port, 5000)).brokers[0].port).toBe(internal.port);
   });
 
   it('produces and consumes keyed records with headers through kafkajs, recorded by the proxy', async () => {
     const client = new Kafka({ clientId: 'kstack-peer-test', brokers: [`127.0.0.1:${proxy.port}`], logLevel: logLevel.NOTHING });
     const admin = client.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic: 'peer-smoke', numPartitions: 2 }], waitForLeaders: true });
+    expect(await admin.createTopics({ topics: [{ topic: 'peer-smoke', numPartitions: 2 }], waitForLeaders: true })).toBe(true);
     await admin.disconnect();
 
     const producer = client.producer();
@@ -110,6 +125,33 @@ describe.skipIf(skip !== null)('Apache Kafka as a test peer', () => {
     const got = await javaConsume({ bootstrap: kafka.bootstrap, topic: 'peer-java', group: 'peer-java-group', count: 10 });
     expect(got.records.map((r) => r.key)).toEqual([...Array(10).keys()].map((i) => `key-${i}`));
     expect(got.records[3]).toMatchObject({ value: 'value-3', headers: { 'kstack-seq': '3', 'kstack-client': 'java' } });
+  });
+});
+
+describe.skipIf(skip !== null || !zkVersion || !zooKeeperAvailable())('Apache Kafka 3.x in ZooKeeper mode', () => {
+  it('starts against a real ZooKeeper, reports the cluster id ZooKeeper holds, and serves the Java client', async () => {
+    const zk = await startZooKeeper();
+    try {
+      const kafka = await startApacheKafka({ version: zkVersion, mode: 'zk', zookeeperConnect: `${zk.connect}/kstack-peer` });
+      try {
+        expect(kafka.formatMs).toBe(0);
+        expect(kafka.clusterId).toMatch(/^[A-Za-z0-9_-]{22}$/);
+        if (isJavaClientAvailable()) {
+          const { sent } = await javaProduce({ bootstrap: kafka.bootstrap, topic: 'peer-zk', count: 3 });
+          expect(sent.map((s) => s.offset)).toEqual([0, 1, 2]);
+        }
+      } finally {
+        await kafka.stop();
+      }
+    } finally {
+      await zk.stop();
+    }
+  }, 120_000);
+
+  it('refuses ZooKeeper mode on Kafka 4.x with the version to use instead', async () => {
+    const v4 = versions.find((v) => Number(v.split('.')[0]) >= 4);
+    if (!v4) return;
+    await expect(startApacheKafka({ version: v4, mode: 'zk', zookeeperConnect: '127.0.0.1:1' })).rejects.toThrow(/has no ZooKeeper mode; use 3\.9\.1/);
   });
 });
 

@@ -55,7 +55,12 @@ export interface ListenerSpec {
 export interface StartApacheKafkaOptions {
   /** Kafka version in .peers/ (default: env KSTACK_APACHE_KAFKA_VERSION, else the newest fetched). */
   version?: string;
-  mode?: 'kraft';
+  /**
+   * 'kraft' (default): one combined broker+controller. 'zk': a ZooKeeper-mode broker (Kafka 3.x only; 4.0 removed
+   * ZooKeeper) registering in `zookeeperConnect` (e.g. from test/support/zookeeper.ts).
+   */
+  mode?: 'kraft' | 'zk';
+  zookeeperConnect?: string;
   /** Client listeners; the first one is the inter-broker listener and the `bootstrap` one. */
   listeners?: ListenerSpec[];
   /**
@@ -86,6 +91,7 @@ export interface RunningApacheKafka {
   controllerPort: number;
   listeners: { name: string; port: number; advertised: string }[];
   pid: number;
+  /** As the broker reports it (KRaft: the one formatted with; ZooKeeper mode: the one ZooKeeper holds). */
   clusterId: string;
   dir: string;
   /** Folder of server.out (stdout+stderr, Kafka's own log lines). */
@@ -172,21 +178,35 @@ export function readRssKiB(pid: number): number | null {
 export function renderServerProperties(p: {
   listeners: { name: string; port: number; advertised: string }[];
   controllerPort: number;
+  /** Set for a ZooKeeper-mode broker (no controller listener, no process.roles). */
+  zookeeperConnect?: string;
   dataDir: string;
   interBrokerListener?: string;
   overrides?: Record<string, string | number | boolean>;
 }): string {
   const names = p.listeners.map((l) => l.name);
-  const props: Record<string, string> = {
-    'process.roles': 'broker,controller',
-    'node.id': '1',
-    listeners: [...p.listeners.map((l) => `${l.name}://127.0.0.1:${l.port}`), `CONTROLLER://127.0.0.1:${p.controllerPort}`].join(','),
+  const zk = p.zookeeperConnect !== undefined;
+  const clientListeners = p.listeners.map((l) => `${l.name}://127.0.0.1:${l.port}`);
+  const props: Record<string, string> = zk
+    ? {
+        'broker.id': '1',
+        'zookeeper.connect': p.zookeeperConnect!,
+        'zookeeper.connection.timeout.ms': '30000',
+        listeners: clientListeners.join(','),
+        'listener.security.protocol.map': names.map((n) => `${n}:PLAINTEXT`).join(','),
+      }
+    : {
+        'process.roles': 'broker,controller',
+        'node.id': '1',
+        listeners: [...clientListeners, `CONTROLLER://127.0.0.1:${p.controllerPort}`].join(','),
+        'controller.listener.names': 'CONTROLLER',
+        'listener.security.protocol.map': [...names.map((n) => `${n}:PLAINTEXT`), 'CONTROLLER:PLAINTEXT'].join(','),
+        // KIP-853 (3.9+): a dynamic quorum bootstrapped by `StorageTool format --standalone`.
+        'controller.quorum.bootstrap.servers': `127.0.0.1:${p.controllerPort}`,
+      };
+  Object.assign(props, {
     'advertised.listeners': p.listeners.map((l) => `${l.name}://${l.advertised}`).join(','),
-    'controller.listener.names': 'CONTROLLER',
-    'listener.security.protocol.map': [...names.map((n) => `${n}:PLAINTEXT`), 'CONTROLLER:PLAINTEXT'].join(','),
     'inter.broker.listener.name': p.interBrokerListener ?? names[0],
-    // KIP-853 (3.9+): a dynamic quorum bootstrapped by `StorageTool format --standalone`.
-    'controller.quorum.bootstrap.servers': `127.0.0.1:${p.controllerPort}`,
     'log.dirs': p.dataDir,
     'num.partitions': '1',
     // One node: internal topics must not ask for 3 replicas; one partition each keeps first group use quick.
@@ -199,7 +219,7 @@ export function renderServerProperties(p: {
     'share.coordinator.state.topic.min.isr': '1',
     'group.initial.rebalance.delay.ms': '0',
     'auto.create.topics.enable': 'true',
-  };
+  });
   for (const [k, v] of Object.entries(p.overrides ?? {})) props[k] = String(v);
   return `${Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n')}\n`;
 }
@@ -267,7 +287,14 @@ export async function startApacheKafka(opts: StartApacheKafkaOptions = {}): Prom
   const reason = apacheKafkaSkipReason(opts.version);
   if (reason) throw new Error(reason);
   const install = findApacheKafka(opts.version)!;
-  if ((opts.mode ?? 'kraft') !== 'kraft') throw new Error(`startApacheKafka: mode ${String(opts.mode)} is not supported (only 'kraft')`);
+  const mode = opts.mode ?? 'kraft';
+  if (mode !== 'kraft' && mode !== 'zk') throw new Error(`startApacheKafka: unknown mode ${String(mode)} (use 'kraft' or 'zk')`);
+  if (mode === 'zk') {
+    if (!opts.zookeeperConnect) throw new Error("startApacheKafka: mode 'zk' needs zookeeperConnect (host:port[,host:port][/chroot])");
+    if (Number(install.version.split('.')[0]) >= 4) {
+      throw new Error(`startApacheKafka: Kafka ${install.version} has no ZooKeeper mode; use 3.9.1 (${FETCH_HINT} --version 3.9.1)`);
+    }
+  }
   // A port probed free can be taken by another test before Kafka binds it; one retry with new ports covers that.
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -305,7 +332,11 @@ async function startOnce(install: ApacheKafkaInstall, opts: StartApacheKafkaOpti
   mkdirSync(logDir, { recursive: true });
   const configPath = join(dir, 'server.properties');
   if (!listeners.some((l) => l.name === interBroker)) throw new Error(`startApacheKafka: inter-broker listener ${interBroker} is not among the listeners`);
-  writeFileSync(configPath, renderServerProperties({ listeners, controllerPort, dataDir, interBrokerListener: interBroker, overrides: opts.overrides }));
+  const zookeeperConnect = opts.mode === 'zk' ? opts.zookeeperConnect : undefined;
+  writeFileSync(
+    configPath,
+    renderServerProperties({ listeners, controllerPort, dataDir, zookeeperConnect, interBrokerListener: interBroker, overrides: opts.overrides }),
+  );
   const logging = loggingConfig(install);
   const loggingPath = join(dir, logging.file);
   writeFileSync(loggingPath, logging.text);
@@ -317,15 +348,18 @@ async function startOnce(install: ApacheKafkaInstall, opts: StartApacheKafkaOpti
     if (ownDir && !opts.keepDir) rmSync(dir, { recursive: true, force: true });
   };
 
+  // ZooKeeper mode needs no format: the broker creates meta.properties and takes the cluster id from ZooKeeper.
   const f0 = performance.now();
   const formatLog = join(logDir, 'format.out');
-  const formatCode = await runToExit(
-    java,
-    ['-Xmx256m', ...baseJvm, '-cp', install.classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', configPath, '--standalone'],
-    formatLog,
-    60_000,
-  );
-  const formatMs = performance.now() - f0;
+  const formatCode = zookeeperConnect
+    ? 0
+    : await runToExit(
+        java,
+        ['-Xmx256m', ...baseJvm, '-cp', install.classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', configPath, '--standalone'],
+        formatLog,
+        60_000,
+      );
+  const formatMs = zookeeperConnect ? 0 : performance.now() - f0;
   if (formatCode !== 0) {
     const msg = `Apache Kafka ${install.version}: StorageTool format exited with ${formatCode}:\n${tail(formatLog)}`;
     cleanup();
@@ -359,6 +393,7 @@ async function startOnce(install: ApacheKafkaInstall, opts: StartApacheKafkaOpti
 
   const first = listeners[0];
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 90_000);
+  let servedClusterId = clusterId;
   for (;;) {
     if (spawnError || exited()) {
       const log = tail(outPath);
@@ -367,7 +402,10 @@ async function startOnce(install: ApacheKafkaInstall, opts: StartApacheKafkaOpti
       throw new Error(`Apache Kafka ${install.version} exited during start-up (${spawnError?.message ?? `code ${child.exitCode}`}):\n${log}`);
     }
     const md = await probeMetadata('127.0.0.1', first.port, 1000).catch(() => null);
-    if (md && md.brokers.length > 0) break;
+    if (md && md.brokers.length > 0) {
+      servedClusterId = md.clusterId ?? clusterId;
+      break;
+    }
     if (Date.now() > deadline) {
       const log = tail(outPath);
       await stop();
@@ -385,7 +423,7 @@ async function startOnce(install: ApacheKafkaInstall, opts: StartApacheKafkaOpti
     controllerPort,
     listeners,
     pid: child.pid!,
-    clusterId,
+    clusterId: servedClusterId,
     dir,
     logDir,
     configPath,
