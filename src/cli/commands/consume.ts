@@ -54,7 +54,7 @@ Examples:
       if (!(max > 0) || (idleMs !== undefined && !(idleMs > 0))) throw new KstackError('KSTACK_BAD_OPTION', '--max and --timeout take positive numbers', { exitCode: 2 });
       const bootstrap = resolveBootstrap({ bootstrap: opts.bootstrap, dir: opts.dir });
       const groupId = opts.group ?? `kstack-console-consumer-${process.pid}-${Date.now() % 100000}`;
-      const consumer = connectKafka({ bootstrap, clientId: file.clientId ?? 'kstack-consumer' }).consumer({ groupId, allowAutoTopicCreation: false });
+      const consumer = connectKafka({ bootstrap, clientId: file.clientId ?? 'kstack-consumer' }).consumer({ groupId, allowAutoTopicCreation: true });
       await connectOrExplain(consumer, bootstrap);
       await consumer.subscribe({ topics: [topic], fromBeginning: Boolean(opts.fromBeginning) });
 

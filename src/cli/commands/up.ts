@@ -1,0 +1,98 @@
+/** `kstack up`: one command from nothing to records flowing. */
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { KstackError } from '../../errors.js';
+import { systemPlatform } from '../../platform.js';
+import { PLAN_DEFAULTS } from '../../stack/plan.js';
+import { systemProcessProbe } from '../../stack/processes.js';
+import { upStack } from '../../stack/up.js';
+import { followStack, stopStack } from '../../stack/down.js';
+import { renderSummary } from '../../stack/summary.js';
+import { createOutput } from '../output.js';
+import { integerOption, modeOption } from './init.js';
+
+interface UpOptions {
+  mode: string;
+  brokers: string;
+  zookeepers?: string;
+  controllers?: string;
+  dir: string;
+  host: string;
+  basePort: string;
+  force?: boolean;
+  detach?: boolean;
+  demo: boolean;
+  topic: string;
+  rate: string;
+  timeout: string;
+  json?: boolean;
+}
+
+/** bin/kstack.js of this installation, for starting kstack's own subcommands as processes. */
+export function kstackBinPath(): string {
+  return fileURLToPath(new URL('../../../bin/kstack.js', import.meta.url));
+}
+
+export function registerUp(program: Command): void {
+  program
+    .command('up')
+    .description('Start a stack: ZooKeeper or KRaft, native brokers, then a demo producer and consumer')
+    .option('--mode <mode>', 'metadata mode: kraft or zk', PLAN_DEFAULTS.mode)
+    .option('--brokers <n>', 'number of brokers', String(PLAN_DEFAULTS.brokers))
+    .option('--zookeepers <n>', 'ZooKeeper ensemble size in zk mode: 1, 3 or 5 (default 1)')
+    .option('--controllers <n>', 'dedicated KRaft controller nodes (default: brokers double as controllers)')
+    .option('--dir <dir>', 'workspace directory', PLAN_DEFAULTS.dir)
+    .option('--host <host>', 'host clients use to reach the brokers (bound and advertised)', PLAN_DEFAULTS.host)
+    .option('--base-port <port>', 'first port; the stack uses consecutive ports from here', String(PLAN_DEFAULTS.basePort))
+    .option('--force', 'switch an existing workspace to other settings, archiving its data and cluster id first')
+    .option('-d, --detach', 'return once the stack is ready and leave it running')
+    .option('--no-demo', 'do not start the demo producer and consumer')
+    .option('--topic <name>', 'topic of the demo producer and consumer', 'kstack-demo')
+    .option('--rate <n>', 'demo records per second', '2')
+    .option('--timeout <ms>', 'how long each phase may take', '60000')
+    .option('--json', 'print the summary as JSON on stdout')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  kstack up                                  one KRaft broker on 127.0.0.1:9092, demo clients, logs in the foreground
+  kstack up --detach                         the same, in the background; then: kstack logs consumer, kstack down
+  kstack up --mode zk --zookeepers 3 -d      a ZooKeeper ensemble of three and a broker registered in it
+  kstack up --mode kraft --brokers 3 -d      three brokers that are also the controller quorum
+  kstack up --mode zk --force -d             switch a stopped kraft stack to zk (old state is archived)
+  kstack up --base-port 19092 --no-demo -d   other ports, no demo clients`,
+    )
+    .action(async (opts: UpOptions) => {
+      const out = createOutput();
+      const rate = Number(opts.rate);
+      if (!(rate > 0)) throw new KstackError('KSTACK_BAD_OPTION', `--rate must be a positive number, not "${opts.rate}"`, { exitCode: 2 });
+      const request = {
+        mode: modeOption(opts.mode),
+        brokers: integerOption('--brokers', opts.brokers),
+        zookeepers: opts.zookeepers === undefined ? undefined : integerOption('--zookeepers', opts.zookeepers),
+        controllers: opts.controllers === undefined ? undefined : integerOption('--controllers', opts.controllers),
+        dir: opts.dir,
+        host: opts.host,
+        basePort: integerOption('--base-port', opts.basePort),
+        force: Boolean(opts.force),
+        demo: opts.demo ? { topic: opts.topic, rate, group: 'kstack-demo' } : null,
+        timeoutMs: integerOption('--timeout', opts.timeout),
+      };
+      const probe = systemProcessProbe();
+      const result = await upStack(request, {
+        platform: systemPlatform(),
+        probe,
+        launcher: { node: process.execPath, kstackBin: kstackBinPath() },
+        phase: (label, work) => out.phase(label, work),
+      });
+      const summary = renderSummary(result, { color: out.color, platform: process.platform, detached: Boolean(opts.detach) });
+      if (opts.json) out.json(summary.json);
+      else for (const line of summary.lines) out.info(line);
+      if (opts.detach) return;
+      // Foreground: interleaved logs until Ctrl-C, then a clean stop of everything.
+      await followStack(result.state, { color: out.color, fromEnd: false, until: 'signal' });
+      out.info('stopping the stack …');
+      const report = await stopStack(result.init.plan.workspace, probe, { purge: false });
+      for (const line of report.lines) out.info(line);
+    });
+}
