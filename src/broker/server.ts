@@ -14,11 +14,9 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { hostname } from 'node:os';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { KstackError } from '../errors.js';
-import { parseProperties } from '../listeners/properties.js';
 import { getLogger, type Logger } from '../logging/index.js';
 import { parseListeners, parseProtocolMap, checkAdvertisedRoutable, ListenerConfigError, type Endpoint } from '../listeners/endpoints.js';
 import type { BrokerConfig } from './config.js';
@@ -33,6 +31,7 @@ import { ensureOffsetsTopic, logConfigOf } from './metadata/topic-admin.js';
 import { ProducerStateManager } from './producers/producer-state.js';
 import { LogManager } from './log/log-manager.js';
 import { isOffsetOutOfRange } from './log/log-config.js';
+import { readMetaProperties } from './log/meta-properties.js';
 import { GroupCoordinator } from './groups/coordinator.js';
 import type { OffsetStore } from './groups/offset-store.js';
 import { RecordBatchBuilder, forEachBatch, readRecords } from '../protocol/records/batch.js';
@@ -125,26 +124,16 @@ export function planListeners(config: BrokerConfig): ListenerPlan {
   }
 }
 
-/** Reads meta.properties from the first log dir, or writes one with a new cluster id. */
-function ensureMetaProperties(config: BrokerConfig, dir: string): string {
-  const path = join(dir, 'meta.properties');
-  if (existsSync(path)) {
-    const text = readFileSync(path, 'utf8');
-    const props = parseProperties(text, path);
-    const get = (k: string) => props.get(k)?.trim();
-    const clusterId = get('cluster.id');
-    const id = get('node.id') ?? get('broker.id');
-    if (id !== undefined && id !== null && Number(id) !== config.nodeId && config.nodeId >= 0) {
-      throw brokerError(`Stored node id ${id} doesn't match previous node id ${config.nodeId} in ${path}. If you moved your data, make sure your configured node id matches. If you intend to create a new node, you should remove all data in your data directories.`, `set ${config.values.has('node.id') ? 'node.id' : 'broker.id'}=${id} or use an empty log dir`);
-    }
-    if (clusterId) return clusterId;
+/**
+ * The cluster id: from the first log dir's meta.properties that has one (kstack init renders it; the log
+ * manager checks every dir agrees and node ids match), else a new one the log manager writes.
+ */
+function clusterIdFor(config: BrokerConfig): string {
+  for (const d of config.logDirs) {
+    const meta = readMetaProperties(d);
+    if (meta) return meta.clusterId;
   }
-  const clusterId = randomBytes(16).toString('base64url');
-  const lines = ['#', `# Written by the kstack native broker`, `cluster.id=${clusterId}`];
-  if (config.mode === 'kraft') lines.push(`node.id=${config.nodeId}`, 'version=1');
-  else lines.push(`broker.id=${config.nodeId}`, 'version=0');
-  writeFileSync(path, lines.join('\n') + '\n');
-  return clusterId;
+  return randomBytes(16).toString('base64url');
 }
 
 function listenOn(server: Server, host: string | undefined, port: number): Promise<{ host: string; port: number }> {
@@ -184,7 +173,7 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
   if (ignored.length > 0) logger.info(`[KafkaServer id=${config.nodeId}] Settings with no effect on a single native broker: ${ignored.join(', ')}`);
 
   for (const d of config.logDirs) mkdirSync(d, { recursive: true });
-  const clusterId = ensureMetaProperties(config, config.logDirs[0]);
+  const clusterId = clusterIdFor(config);
   const topics = new TopicRegistry(config.logDirs[0]);
   topics.load();
 
