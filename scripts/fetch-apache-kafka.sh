@@ -4,7 +4,8 @@
 #   .peers/apache-kafka-<version>/libs/*.jar        kafka_2.13 + its runtime deps + a logging backend
 #   .peers/java-client-<version>/libs/*.jar         kafka-clients + slf4j-simple + kstack-java-peer.jar
 # Jars come from Maven Central through `mvn dependency:copy-dependencies` on the small poms in test/peers/.
-# Idempotent: a folder with a complete marker (.complete) is left alone, so a second run costs well under a second.
+# Idempotent: a folder whose marker (.complete) names the same inputs is left alone, so a second run costs well
+# under a second. A cold Maven cache took 11–51 s here (104 MB).
 #
 # Usage: scripts/fetch-apache-kafka.sh [--version V]... [--client-version V] [--no-client] [--force]
 #   --version V          broker version to fetch (repeatable). Default: 4.4.0 and 3.9.1 (3.9 is the last line
@@ -32,7 +33,7 @@ while [ $# -gt 0 ]; do
     --client-version=*) client_version="${1#--client-version=}"; shift ;;
     --no-client) with_client=0; shift ;;
     --force) force=1; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
     *) die "unknown argument: $1 (see --help)" ;;
   esac
 done
@@ -50,12 +51,14 @@ mkdir -p "$PEERS"
 # Serialize concurrent fetches (several engineers or test runs share one working tree).
 if command -v flock >/dev/null; then exec 9>"$PEERS/.lock"; flock 9; fi
 
-now() { date +%s.%N; }
+# GNU date knows %N; BSD/macOS date prints a literal N, so fall back to whole seconds there.
+now() { local t; t="$(date +%s.%N)"; case "$t" in *N) date +%s ;; *) echo "$t" ;; esac; }
 # Maven's console output (colour codes even with -q) goes to a log that is shown only when Maven fails.
 run_mvn() {
   local log
   log="$(mktemp)"
-  if mvn -q -B "${mvn_extra[@]}" "$@" >"$log" 2>&1; then rm -f "$log"; return 0; fi
+  # ${a[@]+...}: an empty array is "unbound" under set -u in bash 3.2 (macOS).
+  if mvn -q -B ${mvn_extra[@]+"${mvn_extra[@]}"} "$@" >"$log" 2>&1; then rm -f "$log"; return 0; fi
   sed 's/\x1b\[[0-9;]*m//g' "$log" | tail -40 >&2
   rm -f "$log"
   return 1
@@ -63,7 +66,9 @@ run_mvn() {
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
 # A folder is current when its marker names the same inputs (pom and sources hash); editing a pom refetches.
-inputs_hash() { cat "$@" | sha256sum | cut -c1-16; }
+inputs_hash() {
+  if command -v sha256sum >/dev/null; then cat "$@" | sha256sum | cut -c1-16; else cat "$@" | shasum -a 256 | cut -c1-16; fi
+}
 is_current() { [ "$force" = 0 ] && [ -f "$1/.complete" ] && grep -qx "inputs=$2" "$1/.complete"; }
 
 fetch_broker() {
