@@ -13,7 +13,7 @@
  * a Buffer and reach the file on flush/roll/close; the file is read lazily the first time an old segment's index
  * is needed.
  */
-import { closeSync, constants, existsSync, ftruncateSync, openSync, readFileSync, unlinkSync } from 'node:fs';
+import { closeSync, constants, ftruncateSync, openSync, readFileSync, unlinkSync } from 'node:fs';
 import { readInt64, writeFully, writeInt64 } from './file-format.js';
 
 abstract class SegmentIndex {
@@ -34,7 +34,7 @@ abstract class SegmentIndex {
     this.maxEntries = Math.max(1, Math.floor(maxIndexBytes / entrySize));
     if (fresh) {
       this.buf = Buffer.alloc(0);
-      this.fileBytes = existsSync(path) ? -1 : 0;
+      this.fileBytes = -1; // unknown: the first flush creates (or empties) the file
     }
   }
 
