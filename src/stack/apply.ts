@@ -19,7 +19,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KstackError } from '../errors.js';
 import type { PlatformContext } from '../platform.js';
-import { newClusterId, planStack, type PlanOptions, type StackMode, type StackPlan } from './plan.js';
+import { newClusterId, planStack, type PlanOptions, type StackPlan } from './plan.js';
 import { checkPorts, describePortProblem, type PortProblem } from './ports.js';
 import { parseMetaProperties } from './render/meta-properties.js';
 import { parseStackJson, STACK_FILE, StackFileError, type StackFile } from './render/stack-json.js';
@@ -258,4 +258,3 @@ export function optionsText(o: Pick<InitRequest, 'mode' | 'brokers' | 'zookeeper
   return parts.join(' ');
 }
 
-export type { StackMode };

@@ -9,6 +9,7 @@ import { checkAdvertisedRoutable, parseListeners, parseProtocolMap, parseCsvList
 import { parseVoters } from '../../../src/listeners/voters.js';
 import { parseMetaProperties } from '../../../src/stack/render/meta-properties.js';
 import { parseStackJson } from '../../../src/stack/render/stack-json.js';
+import { resolveListenerConfig } from '../../../src/listeners/listener-config.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const templates: Templates = {
@@ -52,6 +53,8 @@ function checkWorkspace(o: PlanOptions): void {
     const listeners = parseListeners(sp.get('listeners')!, map);
     boundPorts.push(...listeners.map((l) => l.port));
     const isBroker = node.roles.includes('broker');
+    // Every rule Kafka 3.x checks at start-up (L1-L20) holds.
+    expect(resolveListenerConfig(sp).problems).toEqual([]);
     expect(sp.get('log.dirs')).toBe(node.dataDir);
     expect(Number(sp.get('offsets.topic.replication.factor'))).toBeLessThanOrEqual(brokerCount);
     expect(Number(sp.get('transaction.state.log.replication.factor'))).toBeLessThanOrEqual(brokerCount);
