@@ -12,7 +12,8 @@
  * Clients: kcat/librdkafka (metadata -L, produce, consume, -G group consume, and produce+consume with each
  * compression codec under kcat-<codec>/, Produce and Fetch only), kafkajs (admin, producer incl. a
  * transaction, consumer group), kafka-python via /usr/bin/python3 (admin, producer, consumer group) and the
- * Java client (admin, idempotent producer, consumer group).
+ * Java client (admin, idempotent producer, consumer group), confluent-kafka's AdminClient (librdkafka admin
+ * versions), and kafka-python pinned to api_version 0.10.0 / 0.9 / 0.8.2 (legacy message formats).
  */
 import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -165,16 +166,19 @@ function kafkajsStep(): Step {
       await tx.connect();
       const t = await tx.transaction();
       await t.send({ topic: 'golden-kafkajs', messages: messages.slice(0, 3) });
+      // AddOffsetsToTxn + TxnOffsetCommit: offsets committed as part of the transaction.
+      await t.sendOffsets({ consumerGroupId: 'kstack-golden-tx-group', topics: [{ topic: 'golden-kafkajs', partitions: [{ partition: 0, offset: '1' }] }] });
       await t.commit();
       await tx.disconnect();
-      const consumer = kafka.consumer({ groupId: 'kstack-golden-kafkajs-group' });
+      const consumer = kafka.consumer({ groupId: 'kstack-golden-kafkajs-group', heartbeatInterval: 100 });
       await consumer.connect();
       await consumer.subscribe({ topic: 'golden-kafkajs', fromBeginning: true });
       let seen = 0;
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`kafkajs consumer saw ${seen} of 23 records`)), 45_000);
         void consumer.run({
-          eachMessage: async () => {
+          eachMessage: async ({ heartbeat }) => {
+            await heartbeat();
             if (++seen === 23) {
               clearTimeout(timer);
               resolve();
@@ -229,6 +233,17 @@ function kafkaPythonLegacySteps(): Step[] {
   }));
 }
 
+function confluentKafkaStep(): Step {
+  const peer = join(ROOT, 'test', 'peers', 'confluent-kafka', 'admin.py');
+  return {
+    client: 'confluent-kafka',
+    describe: 'confluent-kafka (librdkafka) AdminClient: create/grow/describe/alter/list/delete',
+    async run(b) {
+      await run('/usr/bin/python3', [peer, '--bootstrap', b, '--topic', 'golden-confluent', '--client-id', 'kstack-golden-confluent-kafka'], { timeoutMs: 90_000 });
+    },
+  };
+}
+
 function javaStep(): Step {
   return {
     client: 'java',
@@ -236,7 +251,15 @@ function javaStep(): Step {
     async run(b) {
       await javaCreateTopic({ bootstrap: b, topic: 'golden-java', partitions: 2 });
       await javaProduce({ bootstrap: b, topic: 'golden-java', count: 10, clientId: 'kstack-golden-java-producer' });
-      await javaConsume({ bootstrap: b, topic: 'golden-java', group: 'kstack-golden-java-group', count: 10, clientId: 'kstack-golden-java-consumer' });
+      // A short heartbeat interval so a Heartbeat exchange happens while the group consumes.
+      await javaConsume({
+        bootstrap: b,
+        topic: 'golden-java',
+        group: 'kstack-golden-java-group',
+        count: 10,
+        clientId: 'kstack-golden-java-consumer',
+        props: { 'heartbeat.interval.ms': 100 },
+      });
     },
   };
 }
@@ -268,7 +291,7 @@ async function main(): Promise<void> {
     'kafka-python': `kafka-python ${pyVersion}`,
     java: java ? `kafka-clients ${java.version}` : 'not built',
   };
-  const steps = [...kcatSteps(), kafkajsStep(), kafkaPythonStep(), ...kafkaPythonLegacySteps(), ...(java ? [javaStep()] : [])];
+  const steps = [...kcatSteps(), kafkajsStep(), kafkaPythonStep(), ...kafkaPythonLegacySteps(), confluentKafkaStep(), ...(java ? [javaStep()] : [])];
 
   const proxy = await startRecordingProxy();
   const kafka = await startApacheKafka({ version: kafkaVersion, advertisedPort: proxy.port });
