@@ -74,37 +74,49 @@ export class Reader {
 
   int16(): number {
     if (!this.need(2, 'int16')) return 0;
-    const v = this.buf.readInt16BE(this.pos);
+    const buf = this.buf;
+    const p = this.pos;
     this.pos += 2;
-    return v;
+    return ((buf[p] << 24) | (buf[p + 1] << 16)) >> 16;
   }
 
   uint16(): number {
     if (!this.need(2, 'uint16')) return 0;
-    const v = this.buf.readUInt16BE(this.pos);
+    const p = this.pos;
     this.pos += 2;
-    return v;
+    return (this.buf[p] << 8) | this.buf[p + 1];
   }
 
   int32(): number {
+    // Plain byte arithmetic: Buffer#readInt32BE re-validates its offset on every call (hot path).
     if (!this.need(4, 'int32')) return 0;
-    const v = this.buf.readInt32BE(this.pos);
+    const buf = this.buf;
+    const p = this.pos;
     this.pos += 4;
-    return v;
+    return (buf[p] << 24) | (buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3];
   }
 
   uint32(): number {
     if (!this.need(4, 'uint32')) return 0;
-    const v = this.buf.readUInt32BE(this.pos);
+    const buf = this.buf;
+    const p = this.pos;
     this.pos += 4;
-    return v;
+    return buf[p] * 0x1000000 + ((buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3]);
   }
 
   int64(): bigint {
     if (!this.need(8, 'int64')) return 0n;
-    const v = this.buf.readBigInt64BE(this.pos);
+    const buf = this.buf;
+    const p = this.pos;
     this.pos += 8;
-    return v;
+    const hi = (buf[p] << 24) | (buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3];
+    // Offsets, timestamps and ids almost always fit in 53 bits: one exact double → one BigInt, instead of the
+    // several intermediate BigInts readBigInt64BE builds.
+    if (hi >= -0x200000 && hi < 0x200000) {
+      const lo = buf[p + 4] * 0x1000000 + ((buf[p + 5] << 16) | (buf[p + 6] << 8) | buf[p + 7]);
+      return BigInt(hi * 4294967296 + lo);
+    }
+    return buf.readBigInt64BE(p);
   }
 
   float64(): number {

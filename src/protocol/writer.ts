@@ -92,7 +92,13 @@ export class Writer {
 
   writeInt64(v: bigint): void {
     this.ensure(8);
-    this.buf.writeBigInt64BE(v, this.pos);
+    if (v >= -0x20000000000000n && v < 0x20000000000000n) {
+      // Within 53 bits a double is exact: two int32 writes beat writeBigInt64BE's BigInt arithmetic.
+      const n = Number(v);
+      const hi = Math.floor(n / 4294967296);
+      this.buf.writeInt32BE(hi, this.pos);
+      this.buf.writeUInt32BE(n - hi * 4294967296, this.pos + 4);
+    } else this.buf.writeBigInt64BE(v, this.pos); // throws a RangeError beyond int64
     this.pos += 8;
   }
 

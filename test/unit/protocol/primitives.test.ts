@@ -25,6 +25,21 @@ describe('Writer/Reader known bytes', () => {
     expect(r.remaining()).toBe(0);
   });
 
+  it('int64 fast paths agree with Buffer at the 53-bit and 64-bit edges', () => {
+    const edges = [0n, -1n, 1n, 2n ** 53n - 1n, 2n ** 53n, -(2n ** 53n), -(2n ** 53n) - 1n, 2n ** 63n - 1n, -(2n ** 63n), 0xffffffffn, -0x100000000n];
+    for (const v of edges) {
+      const w = new Writer();
+      w.writeInt64(v);
+      const ref = Buffer.alloc(8);
+      ref.writeBigInt64BE(v);
+      expect(w.finish(), String(v)).toEqual(ref);
+      expect(new Reader(ref).int64()).toBe(v);
+    }
+    expect(() => new Writer().writeInt64(2n ** 63n)).toThrow(RangeError);
+    const r = new Reader(hex('8000 ffff 7fff 80000000 ffffffff'));
+    expect([r.int16(), r.uint16(), r.int16(), r.int32(), r.uint32()]).toEqual([-32768, 65535, 32767, -2147483648, 4294967295]);
+  });
+
   it('encodes varints as Kafka does (zigzag, LEB128)', () => {
     const w = new Writer();
     w.writeUvarint(0);
