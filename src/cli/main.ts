@@ -9,7 +9,7 @@ import { registerCommands } from './commands/index.js';
 
 export const VERSION = '0.1.0';
 
-export function buildProgram(): Command {
+export async function buildProgram(invoked?: string): Promise<Command> {
   const program = new Command();
   program
     .name('kstack')
@@ -17,12 +17,12 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  registerCommands(program);
+  await registerCommands(program, invoked);
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv[2]);
   const out = createOutput();
   try {
     await program.parseAsync(argv);

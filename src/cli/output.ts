@@ -2,7 +2,7 @@
  * Everything the CLI prints goes through here: spinners only on a TTY, plain lines otherwise, JSON on stdout for
  * --json, and NO_COLOR / FORCE_COLOR honoured.
  */
-import ora, { type Ora } from 'ora';
+import type { Ora } from 'ora';
 
 export interface Output {
   readonly isTTY: boolean;
@@ -45,7 +45,8 @@ export function createOutput(): Output {
     async phase<T>(label: string, work: () => Promise<T>): Promise<T> {
       const started = performance.now();
       let spinner: Ora | undefined;
-      if (isTTY) spinner = ora({ text: label, stream: process.stderr, color: 'cyan' }).start();
+      // ora loads on first use: commands that never show a spinner (broker, produce) do not pay for it.
+      if (isTTY) spinner = (await import('ora')).default({ text: label, stream: process.stderr, color: 'cyan' }).start();
       else process.stderr.write(`… ${label}\n`);
       try {
         const result = await work();
