@@ -3,8 +3,8 @@
  *
  * The block codec is native (lz4-napi, i.e. lz4_flex); this file walks and checks the frame first, so that
  *  - the decompressed size is bounded BEFORE anything is decompressed: every block declares its stored size, and
- *    a compressed block inflates to at most the frame's maximum block size, so Σ bounds the output exactly
- *    enough to refuse decompression bombs without allocating;
+ *    a compressed block inflates to at most min(the frame's maximum block size, 255 × its stored size), so Σ
+ *    bounds the output tightly enough to refuse decompression bombs without allocating;
  *  - Kafka's magic-0 header-checksum bug is honoured: Kafka 0.8-0.9 clients computed the frame descriptor's
  *    checksum (HC) over the magic number as well as the descriptor (KIP-57). Such frames are accepted when the
  *    caller says the data came from a magic 0 message (Kafka then skips the HC check altogether, and so do we), and
@@ -75,7 +75,8 @@ export function inspectLz4Frame(buf: Uint8Array, allowBrokenHeaderChecksum: bool
     if (size > blockMax) throw corrupt(`block of ${size} bytes exceeds the frame's ${blockMax}-byte maximum`);
     pos += size + (blockChecksums ? 4 : 0);
     if (pos > buf.length) throw corrupt('truncated block');
-    bound += stored ? size : blockMax;
+    // LZ4 inflates at most 255:1 (a 0xFF match-length byte adds 255 bytes), so small blocks bound tighter.
+    bound += stored ? size : Math.min(blockMax, size * 255 + 64);
   }
   if (contentChecksum) pos += 4;
   if (pos > buf.length) throw corrupt('truncated content checksum');
