@@ -29,7 +29,12 @@ export function renderServerProperties(plan: StackPlan, node: KafkaNodePlan, tem
           { key: 'controller.listener.names', value: node.controllerListener ?? 'CONTROLLER' },
         ]
       : [
-          { comment: 'Every member of the ZooKeeper ensemble, and the chroot that holds this stack\'s znodes.' },
+          {
+            comment:
+              'Every member of the ZooKeeper ensemble, and the chroot that holds this stack\'s znodes. The cluster id in\n' +
+              'data/meta.properties must match <chroot>/cluster/id: kstack\'s broker writes it there on a fresh ensemble;\n' +
+              'before Apache Kafka\'s first start, create it: {"version":"1","id":"<cluster.id>"}.',
+          },
           { key: 'zookeeper.connect', value: plan.zookeeperConnect ?? '' },
           { key: 'zookeeper.connection.timeout.ms', value: '18000' },
         ];
