@@ -27,7 +27,8 @@ import { OffsetIndex, TimeIndex } from './segment-index.js';
 /** The header fields a scan needs end with MaxTimestamp. */
 const SCAN_HEADER_BYTES = OFFSET_MAX_TIMESTAMP + 8;
 const MIN_BATCH_LENGTH = BATCH_HEADER_SIZE - LOG_OVERHEAD;
-const SCAN_CHUNK = 64 * 1024;
+/** Header scans start at an index entry, so the target is usually within index.interval.bytes (4096). */
+const SCAN_CHUNK = 16 * 1024;
 const RECOVERY_CHUNK = 1024 * 1024;
 
 /** A batch's place in the file, as scans and appends see it. */
@@ -192,13 +193,13 @@ export class LogSegment {
   }
 
   /** Index bookkeeping for one batch just written (or re-read by recovery), as Kafka's LogSegment.append. */
-  private indexBatch(b: BatchPosition): void {
+  private indexBatch(b: BatchPosition, positionShift = 0): void {
     if (b.maxTimestamp > this.maxTimestamp) {
       this.maxTimestamp = b.maxTimestamp;
       this.offsetOfMaxTimestamp = b.lastOffset;
     }
     if (this.bytesSinceLastIndexEntry > this.indexIntervalBytes) {
-      this.offsetIndex.append(b.lastOffset, b.position);
+      this.offsetIndex.append(b.lastOffset, b.position + positionShift);
       this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
       this.bytesSinceLastIndexEntry = 0;
     }
@@ -222,10 +223,8 @@ export class LogSegment {
     writeFully(this.fd, data, 0, data.length, base);
     this.size += data.length;
     if (this.firstBatchTimestamp === undefined && batches.length > 0) this.firstBatchTimestamp = batches[0].maxTimestamp;
-    for (const b of batches) {
-      this.indexBatch({ ...b, position: base + b.position });
-      this.nextOffset = b.lastOffset + 1;
-    }
+    for (const b of batches) this.indexBatch(b, base);
+    if (batches.length > 0) this.nextOffset = batches[batches.length - 1].lastOffset + 1;
   }
 
   /**
