@@ -18,7 +18,7 @@
  * leave a proxy after bootstrap. Pass `advertisedPort: proxy.port` and Kafka binds its real port but tells
  * clients to come back through the proxy.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -165,10 +165,19 @@ export function randomClusterId(): string {
   return randomBytes(16).toString('base64url');
 }
 
+/** Resident set size in KiB: /proc/<pid>/status on Linux, `ps -o rss=` elsewhere (macOS); null if gone. */
 export function readRssKiB(pid: number): number | null {
+  if (process.platform === 'linux') {
+    try {
+      const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      return m ? Number(m[1]) : null;
+    } catch {
+      return null;
+    }
+  }
   try {
-    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) : null;
+    const out = execFileSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return /^\d+$/.test(out) ? Number(out) : null;
   } catch {
     return null;
   }
