@@ -7,18 +7,18 @@
  *   log-start-offset-checkpoint        "<topic> <partition> <offset>" per partition whose log start offset is
  *                                      above its first segment's base offset (DeleteRecords, as Kafka writes it)
  *   .kafka_cleanshutdown               written last by a clean close(); its absence at start means the previous
- *                                      stop was unclean, so every partition runs recovery. Content as Kafka 3.x's
- *                                      CleanShutdownFileHandler: {"version":0,"brokerEpoch":-1}
+ *                                      stop was unclean, so every partition in that dir runs recovery. Content as
+ *                                      Kafka's CleanShutdownFileHandler (JSON form): {"version":0,"brokerEpoch":-1}
  *
  * The marker is removed once start-up has loaded everything, so a crash from then on is noticed next time.
  * New partitions go to the dir with the fewest partitions. One coarse timer runs flush.ms flushes, segment.ms
  * rolls, retention (log.retention.check.interval.ms) and the checkpoints (log.flush.offset.checkpoint.interval.ms).
  */
-import { existsSync, mkdirSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { KstackError } from '../../errors.js';
 import { readOffsetCheckpoint, writeOffsetCheckpoint } from './checkpoint-file.js';
-import { parsePartitionDirName, partitionDirName } from './file-format.js';
+import { normalizeUuid, parsePartitionDirName, partitionDirName, writeFileAtomic } from './file-format.js';
 import { validateLogConfig, type LogConfig, type StorageLogger } from './log-config.js';
 import { ensureMetaProperties } from './meta-properties.js';
 import { readPartitionMetadata } from './partition-metadata.js';
@@ -94,10 +94,11 @@ export class LogManager {
       }
       ensureMetaProperties(dir, opts.nodeId, opts.clusterId, new Date(clock()));
     }
-    // A dir with no partitions yet has nothing to recover, so only dirs holding data need the marker.
-    const clean = dirs.every((dir) => existsSync(join(dir, CLEAN_SHUTDOWN_FILE)) || listPartitionDirs(dir).length === 0);
+    // Recovery is decided per dir, as Kafka does; a dir with no partitions has nothing to recover.
+    const uncleanDirs = new Set(dirs.filter((dir) => !existsSync(join(dir, CLEAN_SHUTDOWN_FILE)) && listPartitionDirs(dir).length > 0));
+    const clean = uncleanDirs.size === 0;
     const manager = new LogManager(opts, clean);
-    manager.loadAll();
+    manager.loadAll(uncleanDirs);
     for (const dir of dirs) {
       try {
         unlinkSync(join(dir, CLEAN_SHUTDOWN_FILE));
@@ -109,7 +110,7 @@ export class LogManager {
     return manager;
   }
 
-  private loadAll(): void {
+  private loadAll(uncleanDirs: Set<string>): void {
     for (const logDir of this.logDirs) {
       const recoveryPoints = readOffsetCheckpoint(join(logDir, RECOVERY_POINT_CHECKPOINT));
       const startOffsets = readOffsetCheckpoint(join(logDir, LOG_START_OFFSET_CHECKPOINT));
@@ -129,7 +130,7 @@ export class LogManager {
         }
         const log = PartitionLog.open(dir, topic, partition, topicId, this.opts.topicConfig?.(topic) ?? this.opts.defaults, {
           ...this.logOptions(),
-          recover: !this.cleanShutdown,
+          recover: uncleanDirs.has(logDir),
           recoveryPoint: recoveryPoints.get(k),
           logStartOffset: startOffsets.get(k),
         });
@@ -152,6 +153,12 @@ export class LogManager {
     this.ensureOpen();
     const existing = this.logs.get(key(topic, partition));
     if (existing) {
+      if (normalizeUuid(topicId) !== existing.log.topicId) {
+        // Kafka's InconsistentTopicIdException: the files belong to an older topic of the same name.
+        throw new KstackError('KSTACK_LOG_TOPIC_ID', `${topic}-${partition} on disk has topic id ${existing.log.topicId}, not ${topicId}`, {
+          fix: `Delete the old partition first (LogManager.deletePartition), or remove ${join(existing.logDir, partitionDirName(topic, partition))}.`,
+        });
+      }
       if (config) existing.log.updateConfig(config);
       return existing.log;
     }
@@ -264,7 +271,7 @@ export class LogManager {
     this.timer = undefined;
     for (const { log } of this.logs.values()) log.close();
     for (const dir of this.logDirs) this.writeCheckpoints(dir);
-    for (const dir of this.logDirs) writeFileSync(join(dir, CLEAN_SHUTDOWN_FILE), '{"version":0,"brokerEpoch":-1}');
+    for (const dir of this.logDirs) writeFileAtomic(join(dir, CLEAN_SHUTDOWN_FILE), '{"version":0,"brokerEpoch":-1}');
     this.closed = true;
   }
 

@@ -344,9 +344,9 @@ export class LogSegment {
 
   /** fsync on libuv's thread pool (after a roll); done(ok) runs when it finished. */
   flushAsync(done: (ok: boolean) => void): void {
+    if (this.closed) return done(false); // deleted or closed meanwhile: never recreate its index files
     this.offsetIndex.flush();
     this.timeIndex.flush();
-    if (this.closed) return done(false);
     fsync(this.fd, (err) => done(!err && !this.closed));
   }
 

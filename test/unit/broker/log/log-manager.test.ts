@@ -117,6 +117,35 @@ describe('LogManager', () => {
     expect(() => openManager({ defaults: { ...DEFAULT_LOG_CONFIG, segmentBytes: 1 } })).toThrow(/segment.bytes/);
   });
 
+  it('recovers only the dirs without the marker, and refuses a topic id that does not match the files', () => {
+    const m = openManager();
+    for (let p = 0; p < 3; p++) {
+      m.getOrCreate('orders', p, ID_A).append(valuesBatch(`p${p}`, 1), 0, now);
+      m.getOrCreate('orders', p, ID_A).append(valuesBatch(`q${p}`, 1), 0, now);
+    }
+    const crashedDir = m.logDirOf('orders', 0)!;
+    const where = [0, 1, 2].map((p) => m.logDirOf('orders', p)!);
+    m.close();
+    rmSync(join(crashedDir, '.kafka_cleanshutdown'));
+    // Flip a byte inside every partition's last batch: headers still parse, only the CRC tells.
+    for (let p = 0; p < 3; p++) {
+      const file = join(where[p], `orders-${p}`, '00000000000000000000.log');
+      const bytes = readFileSync(file);
+      bytes[bytes.length - 3] ^= 0xff;
+      writeFileSync(file, bytes);
+    }
+    const m2 = openManager();
+    expect(m2.cleanShutdown).toBe(false);
+    for (let p = 0; p < 3; p++) {
+      // Recovery (CRC check) ran in the crashed dir only; clean dirs are trusted as Kafka trusts them.
+      expect(m2.get('orders', p)!.logEndOffset).toBe(where[p] === crashedDir ? 1 : 2);
+    }
+    expect(lastValue(m2.get('orders', 0)!)).toBe('p0-0');
+    expect(() => m2.getOrCreate('orders', 0, ID_B)).toThrow(/on disk has topic id/);
+    expect(m2.getOrCreate('orders', 0, '00010203-0405-0607-0809-0a0b0c0d0e0f')).toBe(m2.get('orders', 0));
+    m2.close();
+  });
+
   it('deletePartition removes the directory; invalid names are refused', () => {
     const m = openManager();
     const log = m.getOrCreate('gone', 0, ID_A);
