@@ -8,10 +8,12 @@
  *   await broker.stop();   // flush, close segments, clean-shutdown marker (the log manager writes it)
  *
  * Modes: process.roles set (KRaft single node: the controller listener is bound, client APIs are served on the
- * broker listeners only; a single node is a quorum of one), zookeeper.connect set (runs standalone and logs a
- * WARN: ZooKeeper registration arrives with the `up` work), or neither (standalone).
+ * broker listeners only; a single node is a quorum of one), zookeeper.connect set (registers in ZooKeeper as a
+ * Kafka 2.x/3.x broker does: see zookeeper/broker-zk.ts), or neither (standalone).
  * Only PLAINTEXT listeners are served; SSL / SASL listeners are refused at start with a clear error.
  */
+import { attachZooKeeper } from './zookeeper/broker-zk.js';
+import type { ZkMembership } from './zookeeper/registration.js';
 import { createServer, type Server, type Socket } from 'node:net';
 import { hostname } from 'node:os';
 import { mkdirSync } from 'node:fs';
@@ -166,9 +168,6 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
   if (config.nodeId < 0) throw brokerError('broker.id (or node.id) must be set to a non-negative id: the native broker does not generate broker ids', 'add broker.id=1 (or node.id=1 with process.roles) to server.properties');
 
   logger.info(`[KafkaServer id=${config.nodeId}] starting`);
-  if (config.mode === 'zk') {
-    logger.warn(`[KafkaServer id=${config.nodeId}] zookeeper.connect=${config.get('zookeeper.connect')} is set: the native broker runs standalone for now; ZooKeeper registration arrives with the \`kstack up\` work`);
-  }
   const ignored = ignoredKeys(config);
   if (ignored.length > 0) logger.info(`[KafkaServer id=${config.nodeId}] Settings with no effect on a single native broker: ${ignored.join(', ')}`);
 
@@ -342,6 +341,24 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     throw err;
   }
 
+  // zk mode: register in ZooKeeper once the advertised endpoints are known; a refusal (duplicate broker id,
+  // foreign cluster id, no ensemble) stops the start-up with Kafka's message.
+  let zk: ZkMembership | null = null;
+  if (config.mode === 'zk') {
+    try {
+      zk = await attachZooKeeper(ctx, {
+        zookeeperConnect: config.get('zookeeper.connect')!,
+        sessionTimeoutMs: config.getInt('zookeeper.session.timeout.ms'),
+        connectionTimeoutMs: config.get('zookeeper.connection.timeout.ms') ? config.getInt('zookeeper.connection.timeout.ms') : config.getInt('zookeeper.session.timeout.ms'),
+      });
+    } catch (err) {
+      for (const s of servers) s.close();
+      await groups.close();
+      logs.close();
+      throw err;
+    }
+  }
+
   logs.startBackgroundTasks();
   const parts = [...bound].map(([name, a]) => {
     const l = ctx.listeners.get(name);
@@ -363,6 +380,8 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
       if (stopping) return stopping;
       stopping = (async () => {
         logger.info(`[KafkaServer id=${config.nodeId}] shutting down`);
+        // Deregister first (as Kafka's controlled shutdown does), so ZooKeeper stops routing clients here.
+        await zk?.close();
         await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))).concat([...connections].map(async (c) => c.close())));
         await groups.close();
         logs.close();

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readState } from '../../src/stack/state.js';
-import { pidAlive } from '../../src/stack/processes.js';
+import { pidAlive, systemProcessProbe } from '../../src/stack/processes.js';
 import { freePortRange } from '../support/port-range.js';
 import { kstack } from './run.js';
 
@@ -59,7 +59,8 @@ describe('kstack up / down (kraft, native broker)', () => {
 
       const down = await kstack(['down'], dir);
       expect(down.code, down.stderr).toBe(0);
-      await waitFor(() => pids.every((p) => !pidAlive(p)), 10_000, `round ${round}: processes to exit`);
+      // Exited processes may linger as zombies until reaped; what counts is that none runs its command any more.
+      await waitFor(() => state.components.every((c) => !(systemProcessProbe().commandLine(c.pid)?.includes(c.identity) ?? false)), 10_000, `round ${round}: processes to exit`);
       expect(await portOpen(base)).toBe(false);
       expect(await portOpen(base + 1)).toBe(false);
       expect(readState(join(dir, '.kstack'))).toBeNull();

@@ -57,10 +57,23 @@ interface StoredTopic {
 
 export class TopicRegistryError extends Error {}
 
+/** A committed change, for whoever mirrors topics elsewhere (ZooKeeper's /brokers/topics in zk mode). */
+export type TopicChange = { kind: 'created' | 'changed'; topic: TopicInfo } | { kind: 'deleted'; topic: TopicInfo };
+
 export class TopicRegistry {
   private readonly topics = new Map<string, TopicInfo>();
   private readonly byId = new Map<string, TopicInfo>();
   private readonly file: string | null;
+  private readonly observers: ((change: TopicChange) => void)[] = [];
+
+  /** Calls `observer` after every persisted change. */
+  onChange(observer: (change: TopicChange) => void): void {
+    this.observers.push(observer);
+  }
+
+  private changed(change: TopicChange): void {
+    for (const o of this.observers) o(change);
+  }
 
   /** `dir` null = memory only (tests of pure logic). */
   constructor(dir: string | null) {
@@ -133,6 +146,7 @@ export class TopicRegistry {
     this.topics.set(name, info);
     this.byId.set(info.topicId, info);
     this.persist();
+    this.changed({ kind: 'created', topic: info });
     return info;
   }
 
@@ -142,6 +156,7 @@ export class TopicRegistry {
     this.topics.delete(name);
     this.byId.delete(info.topicId);
     this.persist();
+    this.changed({ kind: 'deleted', topic: info });
     return info;
   }
 
@@ -151,6 +166,7 @@ export class TopicRegistry {
     if (newTotal <= info.leaderEpochs.length) throw new TopicRegistryError(`Topic currently has ${info.leaderEpochs.length} partitions, which is higher than the requested ${newTotal}.`);
     while (info.leaderEpochs.length < newTotal) info.leaderEpochs.push(0);
     this.persist();
+    this.changed({ kind: 'changed', topic: info });
     return info;
   }
 
@@ -159,5 +175,6 @@ export class TopicRegistry {
     if (!info) throw new TopicRegistryError(`Topic '${name}' does not exist.`);
     info.configs = new Map(configs);
     this.persist();
+    this.changed({ kind: 'changed', topic: info });
   }
 }

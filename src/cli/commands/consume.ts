@@ -61,7 +61,13 @@ Examples:
       let seen = 0;
       let idleTimer: NodeJS.Timeout | undefined;
       let finish!: () => void;
-      const finished = new Promise<void>((resolve) => (finish = resolve));
+      let fail!: (err: Error) => void;
+      const finished = new Promise<void>((resolve, reject) => ((finish = resolve), (fail = reject)));
+      // kafkajs stops a consumer after a non-retriable error and only says so through this event; without it the
+      // process would end silently with nothing pending.
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        if (!payload.restart) fail(new KstackError('KSTACK_CONSUMER_FAILED', `the consumer stopped: ${payload.error.message}`));
+      });
       const armIdle = () => {
         if (idleMs === undefined) return;
         clearTimeout(idleTimer);
@@ -79,8 +85,11 @@ Examples:
           if (seen >= max) finish();
         },
       });
-      await finished;
-      clearTimeout(idleTimer);
+      try {
+        await finished;
+      } finally {
+        clearTimeout(idleTimer);
+      }
       await consumer.disconnect();
       process.stderr.write(`consumed ${seen} record(s) from ${topic}\n`);
     });
