@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRequest, encodeResponseFrame, peekFrameSize, type RequestHeaderInfo } from '../../src/protocol/frame.js';
 import { API_KEYS } from '../../src/protocol/generated/index.js';
 
-const KCAT = '/usr/bin/kcat';
+const KCAT = ['/usr/bin/kcat', '/opt/homebrew/bin/kcat', '/usr/local/bin/kcat'].find((p) => existsSync(p)) ?? '/usr/bin/kcat';
 // Debian's python3 sees python3-kafka (kafka-python 2.0); a pyenv python3 on PATH would not.
 const PYTHON = '/usr/bin/python3';
 const seen: { header: RequestHeaderInfo; body: unknown; error: string | undefined }[] = [];
