@@ -721,15 +721,11 @@ function genFile(msgs: Message[]): string {
 // ---------------------------------------------------------------------------------------------------------------
 // index.ts, error-codes.ts, schema.ts
 
-function fnName(m: Message): string {
-  return m.name;
-}
-
 function genIndex(apis: { req: Message; res: Message }[], headers: Message[]): string {
   const out = header('Kafka 3.9 message schemas (*Request.json, *Response.json)');
   out.push("import type { Reader } from '../reader.js';", "import type { Writer } from '../writer.js';");
   for (const { req, res } of apis) {
-    out.push(`import { read${fnName(req)}, write${fnName(req)}, read${fnName(res)}, write${fnName(res)} } from './${req.file}.js';`);
+    out.push(`import { read${req.name}, write${req.name}, read${res.name}, write${res.name} } from './${req.file}.js';`);
   }
   out.push('');
   out.push('/** API name (as in the schema files, without Request/Response) → API key. */');
@@ -761,7 +757,7 @@ function genIndex(apis: { req: Message; res: Message }[], headers: Message[]): s
   for (const { req, res } of apis) {
     const flexLo = isEmpty(req.flex) ? -1 : req.flex.lo;
     out.push(
-      `apiTable[${req.apiKey}] = { apiKey: ${req.apiKey}, name: '${apiBaseName(req.name)}', minVersion: ${req.valid.lo}, maxVersion: ${req.valid.hi}, firstFlexibleVersion: ${flexLo}, latestVersionUnstable: ${req.raw.latestVersionUnstable === true}, readRequest: read${fnName(req)}, writeRequest: write${fnName(req)}, readResponse: read${fnName(res)}, writeResponse: write${fnName(res)} };`,
+      `apiTable[${req.apiKey}] = { apiKey: ${req.apiKey}, name: '${apiBaseName(req.name)}', minVersion: ${req.valid.lo}, maxVersion: ${req.valid.hi}, firstFlexibleVersion: ${flexLo}, latestVersionUnstable: ${req.raw.latestVersionUnstable === true}, readRequest: read${req.name}, writeRequest: write${req.name}, readResponse: read${res.name}, writeResponse: write${res.name} };`,
     );
   }
   out.push('');
