@@ -18,6 +18,17 @@ import { handler as alterConfigs } from './33-alter-configs.js';
 import { handler as createPartitions } from './37-create-partitions.js';
 import { handler as incrementalAlterConfigs } from './44-incremental-alter-configs.js';
 import { handler as describeCluster } from './60-describe-cluster.js';
+import { handler as offsetCommit } from './08-offset-commit.js';
+import { handler as offsetFetch } from './09-offset-fetch.js';
+import { handler as findCoordinator } from './10-find-coordinator.js';
+import { handler as joinGroup } from './11-join-group.js';
+import { handler as heartbeat } from './12-heartbeat.js';
+import { handler as leaveGroup } from './13-leave-group.js';
+import { handler as syncGroup } from './14-sync-group.js';
+import { handler as describeGroups } from './15-describe-groups.js';
+import { handler as listGroups } from './16-list-groups.js';
+import { handler as deleteGroups } from './42-delete-groups.js';
+import { handler as offsetDelete } from './47-offset-delete.js';
 
 export const CORE_HANDLERS: readonly HandlerEntry[] = [
   produce,
@@ -37,7 +48,19 @@ export const CORE_HANDLERS: readonly HandlerEntry[] = [
 ];
 
 /** Group handlers are added here when they exist; the list is the single source of what is served. */
-export const GROUP_HANDLERS: readonly HandlerEntry[] = [];
+export const GROUP_HANDLERS: readonly HandlerEntry[] = [
+  offsetCommit,
+  offsetFetch,
+  findCoordinator,
+  joinGroup,
+  heartbeat,
+  leaveGroup,
+  syncGroup,
+  describeGroups,
+  listGroups,
+  deleteGroups,
+  offsetDelete,
+];
 
 export function createHandlerTable(extra: readonly HandlerEntry[] = []): HandlerTable {
   return buildHandlerTable([...CORE_HANDLERS, ...GROUP_HANDLERS, ...extra]);
