@@ -58,6 +58,8 @@ export class Connection {
   private pausedForInFlight = false;
   private pausedForDrain = false;
   private closed = false;
+  /** Bytes received while over the in-flight cap, not yet cut into frames. */
+  private backlog: Buffer | null = null;
 
   constructor(socket: Socket, opts: ConnectionOptions) {
     this.socket = socket;
@@ -104,9 +106,23 @@ export class Connection {
   }
 
   private onData(chunk: Buffer): void {
+    if (this.backlog !== null) {
+      // Still holding unread bytes from before a pause: keep order by appending (rare; only past the cap).
+      this.backlog = Buffer.concat([this.backlog, chunk]);
+      return;
+    }
+    this.cut(chunk);
+  }
+
+  /** Cuts frames from chunk; stops (keeping the rest as backlog) when the in-flight cap is reached. */
+  private cut(chunk: Buffer): void {
     let pos = 0;
     const len = chunk.length;
     while (pos < len && !this.closed) {
+      if (this.pausedForInFlight) {
+        this.backlog = chunk.subarray(pos);
+        return;
+      }
       if (this.partial !== null) {
         const n = Math.min(this.partial.length - this.partialFill, len - pos);
         chunk.copy(this.partial, this.partialFill, pos, pos + n);
@@ -200,6 +216,13 @@ export class Connection {
   private updatePause(): void {
     if (this.closed) return;
     this.pausedForInFlight = this.inFlightBytes > this.opts.maxInFlightBytes;
+    if (!this.pausedForInFlight && this.backlog !== null) {
+      const rest = this.backlog;
+      this.backlog = null;
+      this.cut(rest);
+      if (this.closed) return;
+      this.pausedForInFlight = this.inFlightBytes > this.opts.maxInFlightBytes;
+    }
     if (this.pausedForInFlight || this.pausedForDrain) {
       if (!this.socket.isPaused()) this.socket.pause();
     } else if (this.socket.isPaused()) {
