@@ -43,7 +43,7 @@ export interface LogManagerOptions {
   checkpointIntervalMs?: number;
   /** How often the background timer wakes (default 1000 ms; flush.ms is honoured to this granularity). */
   tickMs?: number;
-  /** Passed to every PartitionLog (timestamp searches in compressed batches). */
+  /** Passed to every PartitionLog: replaces the default decompressor of timestamp searches (tests, experiments). */
   decompress?: PartitionLogOptions['decompress'];
 }
 

@@ -17,7 +17,6 @@
  */
 import { mkdirSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { KstackError } from '../../errors.js';
 import {
   ATTR_COMPRESSION_MASK,
@@ -35,6 +34,7 @@ import {
   OFFSET_PARTITION_LEADER_EPOCH,
   OFFSET_RECORDS_COUNT,
 } from '../../protocol/records/batch-header.js';
+import { decompress } from '../../protocol/records/compression.js';
 import { crc32c } from '../../protocol/records/crc.js';
 import { INDEX_SUFFIX, LOG_SUFFIX, normalizeUuid, parseSegmentName, readInt64, segmentFile, STRAY_SUFFIXES, TIME_INDEX_SUFFIX, writeInt64 } from './file-format.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
@@ -56,8 +56,8 @@ export interface PartitionLogOptions {
   /** Called after logStartOffset moves (DeleteRecords, retention) so the owner can checkpoint it. */
   onLogStartOffsetChange?: (log: PartitionLog) => void;
   /**
-   * Decompresses a batch's records for timestamp searches (codec = attributes & 7). gzip works without it; for
-   * other codecs without it, a search answers with the batch's first offset and max timestamp.
+   * Decompresses a batch's records for timestamp searches (codec = attributes & 7). Default: every Kafka codec
+   * via src/protocol/records/compression.ts; when it fails, a search answers with the batch's first offset.
    */
   decompress?: (codec: number, data: Buffer) => Buffer;
   logger?: StorageLogger;
@@ -431,12 +431,9 @@ export class PartitionLog {
     let records: Buffer;
     try {
       const raw = batch.subarray(BATCH_HEADER_SIZE);
-      if (codec === 0) records = raw;
-      else if (codec === 1) records = gunzipSync(raw);
-      else if (this.opts.decompress) records = this.opts.decompress(codec, raw);
-      else return batchLevel;
+      records = codec === 0 ? raw : (this.opts.decompress ?? decompress)(codec, raw);
     } catch {
-      return batchLevel;
+      return batchLevel; // undecodable records: the batch is the best answer there is
     }
     const baseTimestamp = readInt64(batch, OFFSET_BASE_TIMESTAMP);
     const count = batch.readInt32BE(OFFSET_RECORDS_COUNT);

@@ -2,7 +2,7 @@
  * Test helpers: assemble valid record batches v2 (header + varint records + CRC-32C) and take them apart again,
  * written from the format description (DefaultRecordBatch / DefaultRecord), independent of the code under test.
  */
-import { gzipSync } from 'node:zlib';
+import { compress } from '../../../../src/protocol/records/compression.js';
 import { crc32c } from '../../../../src/protocol/records/crc.js';
 
 export interface TestRecord {
@@ -48,6 +48,8 @@ export function encodeRecords(records: TestRecord[], baseTimestamp: number): Buf
 
 export interface BatchOptions {
   baseTimestamp?: number;
+  /** Compress the records as gzip (1), snappy (2), lz4 (3) or zstd (4). */
+  codec?: number;
   gzip?: boolean;
   producerId?: number;
   /** Value written as BaseOffset (the broker must overwrite it). */
@@ -58,14 +60,15 @@ export interface BatchOptions {
 export function makeBatch(records: TestRecord[], opts: BatchOptions = {}): Buffer {
   const baseTimestamp = opts.baseTimestamp ?? Math.min(...records.map((r) => r.timestamp ?? 1_700_000_000_000));
   const maxTimestamp = Math.max(...records.map((r) => r.timestamp ?? baseTimestamp));
+  const codec = opts.codec ?? (opts.gzip ? 1 : 0);
   let body = encodeRecords(records, baseTimestamp);
-  if (opts.gzip) body = gzipSync(body);
+  if (codec !== 0) body = compress(codec, body);
   const b = Buffer.alloc(61 + body.length);
   b.writeBigInt64BE(BigInt(opts.baseOffset ?? 0), 0);
   b.writeInt32BE(b.length - 12, 8);
   b.writeInt32BE(-1, 12);
   b.writeInt8(2, 16);
-  b.writeInt16BE(opts.gzip ? 1 : 0, 21);
+  b.writeInt16BE(codec, 21);
   b.writeInt32BE(records.length - 1, 23);
   b.writeBigInt64BE(BigInt(baseTimestamp), 27);
   b.writeBigInt64BE(BigInt(maxTimestamp), 35);

@@ -214,6 +214,18 @@ describe('PartitionLog offsetForTimestamp', () => {
     log.close();
   });
 
+  it('finds records inside snappy, lz4 and zstd batches too', () => {
+    const log = open();
+    for (const codec of [2, 3, 4]) {
+      const t = codec * 1000;
+      log.append(makeBatch([{ value: 'a', timestamp: t }, { value: 'b', timestamp: t + 10 }, { value: 'c', timestamp: t + 20 }], { codec }), 0, 1);
+    }
+    expect(log.offsetForTimestamp(2005)).toEqual({ offset: 1, timestamp: 2010 });
+    expect(log.offsetForTimestamp(3011)).toEqual({ offset: 5, timestamp: 3020 });
+    expect(log.offsetForTimestamp(4001)).toEqual({ offset: 7, timestamp: 4010 });
+    log.close();
+  });
+
   it('looks inside gzip batches and respects the log start offset', () => {
     const log = open();
     log.append(makeBatch([{ value: 'a', timestamp: 100 }, { value: 'b', timestamp: 200 }, { value: 'c', timestamp: 300 }], { gzip: true }), 0, 1);
