@@ -72,12 +72,13 @@ export function validateLogConfig(config: LogConfig): string[] {
 
 /**
  * A batch the log will not take. `kafkaError` names the Kafka error the Produce handler should answer with
- * (CORRUPT_MESSAGE = 2, MESSAGE_TOO_LARGE = 10, RECORD_LIST_TOO_LARGE = 18, INVALID_RECORD = 87); nothing was
- * written when this is thrown.
+ * (CORRUPT_MESSAGE = 2, MESSAGE_TOO_LARGE = 10, RECORD_LIST_TOO_LARGE = 18, INVALID_RECORD = 87, or
+ * KAFKA_STORAGE_ERROR = 56 when the disk write itself failed, e.g. ENOSPC); the log is unchanged when this is
+ * thrown.
  */
 export class LogAppendError extends Error {
   constructor(
-    readonly kafkaError: 'CORRUPT_MESSAGE' | 'MESSAGE_TOO_LARGE' | 'RECORD_LIST_TOO_LARGE' | 'INVALID_RECORD',
+    readonly kafkaError: 'CORRUPT_MESSAGE' | 'MESSAGE_TOO_LARGE' | 'RECORD_LIST_TOO_LARGE' | 'INVALID_RECORD' | 'KAFKA_STORAGE_ERROR',
     message: string,
   ) {
     super(message);

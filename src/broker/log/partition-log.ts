@@ -277,7 +277,11 @@ export class PartitionLog {
     }
     const logAppendTime = cfg.messageTimestampType === 'LogAppendTime';
     if (logAppendTime) maxTimestamp = now;
-    this.maybeRollForAppend(batches.length, records, maxTimestamp, now);
+    try {
+      this.maybeRollForAppend(batches.length, records, maxTimestamp, now);
+    } catch (err) {
+      throw storageError(this.name, 'roll a new segment', err);
+    }
 
     // Pass 2: assign offsets and epoch in place (outside the CRC); LogAppendTime changes covered bytes → new CRC.
     const firstOffset = this.logEndOffset;
@@ -297,8 +301,12 @@ export class PartitionLog {
       next = lastOffset + 1;
       pos += size;
     }
+    try {
+      this.active.append(batches, positions); // a failed write changes no state (the next write goes to the same place)
+    } catch (err) {
+      throw storageError(this.name, 'write to the log', err);
+    }
     this.leaderEpochCache.assign(leaderEpoch, firstOffset);
-    this.active.append(batches, positions);
     this.hw = this.logEndOffset;
     this.unflushedMessages += records;
     if (this.unflushedMessages >= cfg.flushIntervalMessages) this.flush();
@@ -582,6 +590,13 @@ export class PartitionLog {
   private ensureOpen(): void {
     if (this.closed) throw new KstackError('KSTACK_LOG_CLOSED', `${this.name}: the log in ${this.dir} is closed`);
   }
+}
+
+/** A file-system failure during an append, as the Kafka error a Produce response carries. */
+function storageError(partition: string, what: string, err: unknown): LogAppendError {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  const detail = err instanceof Error ? err.message : String(err);
+  return new LogAppendError('KAFKA_STORAGE_ERROR', `${partition}: could not ${what}${code ? ` (${code})` : ''}: ${detail}`);
 }
 
 /** Zigzag varints of the record format, bounds-checked (ok turns false past the end). */

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -138,6 +138,26 @@ describe('PartitionLog append and read', () => {
     expect(log.logEndOffset).toBe(before);
     expect(readAll(log).map((r) => r.value)).toEqual(['ok-0']);
     log.close();
+  });
+
+  it.skipIf(!existsSync('/dev/full'))('a failing disk write (ENOSPC) is KAFKA_STORAGE_ERROR and leaves the log as it was', () => {
+    const dir = join(root, 'full-0');
+    mkdirSync(dir);
+    symlinkSync('/dev/full', join(dir, '00000000000000000000.log')); // every write: ENOSPC
+    writeFileSync(join(dir, '00000000000000000000.index'), '');
+    writeFileSync(join(dir, '00000000000000000000.timeindex'), '');
+    const log = PartitionLog.open(dir, 'full', 0, TOPIC_ID, cfg(), { recover: false });
+    let err: unknown;
+    try {
+      log.append(valuesBatch('a', 2), 0, 1);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(LogAppendError);
+    expect((err as LogAppendError).kafkaError).toBe('KAFKA_STORAGE_ERROR');
+    expect((err as LogAppendError).message).toMatch(/ENOSPC/);
+    expect(log.logEndOffset).toBe(0);
+    expect(log.leaderEpochCache.list()).toEqual([]);
   });
 
   it('keeps everything across close and reopen, and keeps appending after it', () => {
