@@ -24,9 +24,9 @@ describe('stack processes', () => {
   it('kills a component that ignores SIGTERM after the grace period', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kstack-proc-'));
     const marker = join(dir, 'stubborn.cfg');
-    const running = startComponent({ name: 'b', kind: 'broker', command: process.execPath, args: ['-e', `process.on('SIGTERM', () => {}); setInterval(() => {}, 1000);`, marker], cwd: dir, logFile: join(dir, 'b.log'), ports: [], identity: marker });
-    await waitFor(() => probe.commandLine(running.pid)?.includes(marker) ?? false);
-    await new Promise((r) => setTimeout(r, 200)); // let it install its SIGTERM handler
+    const running = startComponent({ name: 'b', kind: 'broker', command: process.execPath, args: ['-e', `process.on('SIGTERM', () => {}); console.log('handler installed'); setInterval(() => {}, 1000);`, marker], cwd: dir, logFile: join(dir, 'b.log'), ports: [], identity: marker });
+    // Only once it ignores SIGTERM does the grace period matter (a loaded machine can take a while to get there).
+    await waitFor(() => readFileSync(join(dir, 'b.log'), 'utf8').includes('handler installed'), 20_000);
     expect(await stopComponent(running.pid, probe, marker, 300)).toBe('killed');
     await waitFor(() => !pidAlive(running.pid) || probe.commandLine(running.pid) === null);
   });
