@@ -1,0 +1,110 @@
+/**
+ * Broker start-up: Kafka's listener rules (with Kafka's wording), PLAINTEXT only, KRaft single-node configs with
+ * a bound controller listener, ZooKeeper-mode configs running standalone, meta.properties ownership.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseProperties } from '../../../src/listeners/properties.js';
+import { loadBrokerConfig } from '../../../src/broker/config.js';
+import { planListeners, startBroker, type RunningBroker } from '../../../src/broker/server.js';
+import { encodeRequestFrame, readResponseHeader } from '../../../src/protocol/frame.js';
+import { Reader } from '../../../src/protocol/reader.js';
+import { readApiVersionsResponse } from '../../../src/protocol/generated/api-versions.js';
+
+const dirs: string[] = [];
+const running: RunningBroker[] = [];
+afterEach(async () => {
+  for (const b of running.splice(0)) await b.stop();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function cfg(text: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'kstack-server-'));
+  dirs.push(dir);
+  return loadBrokerConfig(parseProperties(`log.dirs=${join(dir, 'data')}\n${text}`, 'server.properties')).config;
+}
+
+async function start(text: string): Promise<{ broker: RunningBroker; line: string }> {
+  let line = '';
+  const broker = await startBroker({ config: cfg(text), out: (l) => (line = l) });
+  running.push(broker);
+  return { broker, line };
+}
+
+function apiVersions(port: number): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    const s = connect(port, '127.0.0.1', () => s.write(encodeRequestFrame(18, 0, 9, 't', { clientSoftwareName: '', clientSoftwareVersion: '' })));
+    let buf = Buffer.alloc(0);
+    s.on('data', (d) => {
+      buf = Buffer.concat([buf, d]);
+      if (buf.length >= 4 && buf.length >= 4 + buf.readInt32BE(0)) {
+        const r = new Reader(buf, 4, 4 + buf.readInt32BE(0));
+        readResponseHeader(r, 18, 0);
+        resolve(readApiVersionsResponse(r, 0).apiKeys.map((k) => k.apiKey));
+        s.destroy();
+      }
+    });
+    s.on('error', reject);
+  });
+}
+
+describe('listener rules at start', () => {
+  it("refuses what Kafka refuses, in Kafka's words", () => {
+    expect(() => planListeners(cfg('broker.id=1\nlisteners=PLAINTEXT://127.0.0.1:1,PLAINTEXT://127.0.0.1:2\n'))).toThrow(/Each listener must have a different name/);
+    expect(() => planListeners(cfg('broker.id=1\nlisteners=PLAINTEXT://0.0.0.0:0\n'))).toThrow(/nonroutable meta-address 0\.0\.0\.0/);
+    expect(() => planListeners(cfg('broker.id=1\nlisteners=PLAINTEXT://127.0.0.1:0\nadvertised.listeners=OTHER://h:1\n'))).toThrow(/OTHER|security protocol/);
+    expect(() => planListeners(cfg('broker.id=1\nlisteners=SSL://127.0.0.1:0\n'))).toThrow(/PLAINTEXT listeners only/);
+    expect(() => planListeners(cfg('process.roles=broker,controller\nnode.id=1\nlisteners=PLAINTEXT://127.0.0.1:0\n'))).toThrow(/controller\.listener\.names/);
+    expect(() =>
+      planListeners(cfg('process.roles=broker,controller\nnode.id=1\ncontroller.listener.names=CONTROLLER\nlisteners=PLAINTEXT://127.0.0.1:0,CONTROLLER://127.0.0.1:0\nlistener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT\nadvertised.listeners=PLAINTEXT://127.0.0.1:0,CONTROLLER://127.0.0.1:0\n')),
+    ).toThrow(/must not contain KRaft controller listeners/);
+  });
+});
+
+describe('startBroker', () => {
+  it('prints the machine-readable listening line with the bound ephemeral port', async () => {
+    const { broker, line } = await start('broker.id=4\nlisteners=PLAINTEXT://127.0.0.1:0\n');
+    const port = broker.bound.get('PLAINTEXT')!.port;
+    expect(port).toBeGreaterThan(0);
+    expect(line).toBe(`kstack-broker listening PLAINTEXT=127.0.0.1:${port}`);
+    expect(broker.bootstrap).toBe(`127.0.0.1:${port}`);
+    expect(broker.nodeId).toBe(4);
+  });
+
+  it('KRaft single node: binds the controller listener but serves client APIs only on broker listeners', async () => {
+    const { broker, line } = await start(
+      'process.roles=broker,controller\nnode.id=1\ncontroller.quorum.voters=1@127.0.0.1:9093\ncontroller.listener.names=CONTROLLER\nlisteners=PLAINTEXT://127.0.0.1:0,CONTROLLER://127.0.0.1:0\nlistener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT\n',
+    );
+    expect(line).toMatch(/PLAINTEXT=127\.0\.0\.1:\d+ CONTROLLER=127\.0\.0\.1:\d+/);
+    expect(await apiVersions(broker.bound.get('CONTROLLER')!.port)).toEqual([18]);
+    const client = await apiVersions(broker.bound.get('PLAINTEXT')!.port);
+    expect(client).toEqual(expect.arrayContaining([0, 1, 2, 3, 18, 19, 20, 22]));
+    expect([...broker.context.listeners.keys()]).toEqual(['PLAINTEXT']);
+  });
+
+  it('ZooKeeper-mode configs need their ensemble (registration: zookeeper/broker-zk.ts); none → a clear error, ports released', async () => {
+    const text = 'broker.id=2\nzookeeper.connect=127.0.0.1:1/kstack\nzookeeper.connection.timeout.ms=300\nlisteners=PLAINTEXT://127.0.0.1:0\n';
+    await expect(startBroker({ config: cfg(text), out: () => {} })).rejects.toThrow(/ZooKeeper/);
+  });
+
+  it('keeps the cluster id in meta.properties and refuses a log dir of another node', async () => {
+    const config = cfg('broker.id=1\nlisteners=PLAINTEXT://127.0.0.1:0\n');
+    const a = await startBroker({ config, out: () => {} });
+    const clusterId = a.clusterId;
+    await a.stop();
+    const b = await startBroker({ config, out: () => {} });
+    expect(b.clusterId).toBe(clusterId);
+    await b.stop();
+    const other = loadBrokerConfig(parseProperties(`log.dirs=${config.logDirs[0]}\nbroker.id=2\nlisteners=PLAINTEXT://127.0.0.1:0\n`)).config;
+    await expect(startBroker({ config: other, out: () => {} })).rejects.toThrow(/belongs to node 1/);
+  });
+
+  it('reports a port in use with the listener name', async () => {
+    const { broker } = await start('broker.id=1\nlisteners=PLAINTEXT://127.0.0.1:0\n');
+    const port = broker.bound.get('PLAINTEXT')!.port;
+    await expect(startBroker({ config: cfg(`broker.id=1\nlisteners=PLAINTEXT://127.0.0.1:${port}\n`), out: () => {} })).rejects.toThrow(/cannot bind listener PLAINTEXT/);
+  });
+});
