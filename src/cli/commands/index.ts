@@ -20,13 +20,7 @@ const COMMANDS: CommandEntry[] = [
   { name: 'produce', load: async () => (await import('./produce.js')).registerProduce },
   { name: 'consume', load: async () => (await import('./consume.js')).registerConsume },
   { name: 'topics', load: async () => (await import('./topics.js')).registerTopics },
-  {
-    name: 'groups',
-    load: async () => {
-      const { registerPending } = await import('./not-yet.js');
-      return (program) => registerPending(program, { name: 'groups', summary: 'List, describe and reset consumer groups', arrivesWith: 'the consumer groups work' });
-    },
-  },
+  { name: 'groups', load: async () => (await import('./groups.js')).registerGroups },
   { name: 'doctor', load: async () => (await import('./doctor.js')).registerDoctor },
   {
     name: 'compose',
