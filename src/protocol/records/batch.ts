@@ -192,6 +192,25 @@ export class RecordBatchView {
   records(options: RecordReadOptions = {}): KafkaRecord[] {
     return readRecords(this.buf, this.start, options);
   }
+  /** Lazily decodes the records (see iterateRecords). */
+  iterateRecords(options: RecordReadOptions = {}): Generator<KafkaRecord, void> {
+    return iterateRecords(this.buf, this.start, options);
+  }
+}
+
+/**
+ * The end of the batch (any magic) framed at pos, or -1 when fewer than its declared bytes are left before end.
+ * Throws RecordFormatError when the size field is impossible or the magic unknown.
+ */
+function nextBatchEnd(buf: Buffer, pos: number, end: number): number {
+  if (end - pos < LOG_OVERHEAD + 5) return -1;
+  const size = buf.readInt32BE(pos + OFFSET_BATCH_LENGTH);
+  const magic = buf[pos + OFFSET_MAGIC];
+  if (magic > 2) throw new RecordFormatError(`unknown magic ${magic} at byte ${pos}`);
+  const minSize = magic === 2 ? BATCH_HEADER_SIZE - LOG_OVERHEAD : LEGACY_MIN_MESSAGE_SIZE[magic];
+  if (size < minSize) throw new RecordFormatError(`batch size ${size} at byte ${pos} is below the minimum ${minSize}`);
+  if (size > end - pos - LOG_OVERHEAD) return -1;
+  return pos + LOG_OVERHEAD + size;
 }
 
 /**
@@ -202,15 +221,19 @@ export class RecordBatchView {
  */
 export function forEachBatch(buf: Buffer, fn: (view: RecordBatchView) => void, start = 0, end = buf.length): number {
   let pos = start;
-  while (end - pos >= LOG_OVERHEAD + 5) {
-    const size = buf.readInt32BE(pos + OFFSET_BATCH_LENGTH);
-    const magic = buf[pos + OFFSET_MAGIC];
-    const minSize = magic === 2 ? BATCH_HEADER_SIZE - LOG_OVERHEAD : magic < 2 ? LEGACY_MIN_MESSAGE_SIZE[magic] : 0;
-    if (magic > 2) throw new RecordFormatError(`unknown magic ${magic} at byte ${pos}`);
-    if (size < minSize) throw new RecordFormatError(`batch size ${size} at byte ${pos} is below the minimum ${minSize}`);
-    if (size > end - pos - LOG_OVERHEAD) break;
+  for (let next = nextBatchEnd(buf, pos, end); next >= 0; next = nextBatchEnd(buf, pos, end)) {
     fn(new RecordBatchView(buf, pos));
-    pos += LOG_OVERHEAD + size;
+    pos = next;
+  }
+  return pos;
+}
+
+/** Lazily yields a view of each complete batch in buf[start, end) (same rules as forEachBatch). */
+export function* iterateBatches(buf: Buffer, start = 0, end = buf.length): Generator<RecordBatchView, number> {
+  let pos = start;
+  for (let next = nextBatchEnd(buf, pos, end); next >= 0; next = nextBatchEnd(buf, pos, end)) {
+    yield new RecordBatchView(buf, pos);
+    pos = next;
   }
   return pos;
 }
@@ -335,9 +358,9 @@ export function recordsPayload(buf: Buffer, start: number, options: RecordReadOp
 }
 
 /**
- * Walks every record of the batch at start and calls fn for each with the cursor positioned at the record's
- * key length; fn must not keep the cursor. Checks every length, the record count and that nothing trails.
- * Returns the number of records. Used by readRecords and by deep validation.
+ * Walks every record of the batch at start without building record objects; fn (if given) is called with the
+ * cursor positioned at the record's key length and must consume the rest of the record. Checks every length,
+ * the record count and that nothing trails. Returns the number of records. Used by deep validation.
  */
 function walkRecords(
   buf: Buffer,
@@ -383,26 +406,47 @@ function walkRecords(
   return count;
 }
 
-/** Decodes every record of the magic 2 batch at start. Throws RecordFormatError on malformed data. */
-export function readRecords(buf: Buffer, start: number, options: RecordReadOptions = {}): KafkaRecord[] {
+/**
+ * Lazily decodes the records of the magic 2 batch at start: the payload is decompressed once when iteration
+ * starts (that is unavoidable for compressed batches), each record is parsed only when the consumer asks for it.
+ * Throws RecordFormatError (from next()) on malformed data; trailing garbage is reported after the last record.
+ */
+export function* iterateRecords(buf: Buffer, start: number, options: RecordReadOptions = {}): Generator<KafkaRecord, void> {
   const view = new RecordBatchView(buf, start);
+  if (view.magic !== 2) throw new RecordFormatError(`record batch magic ${view.magic}, expected 2`);
+  const count = view.recordsCount;
+  if (count < 0) throw new RecordFormatError(`negative record count ${count}`);
+  const payload = recordsPayload(buf, start, options);
+  if (count > payload.length / MIN_RECORD_SIZE) {
+    throw new RecordFormatError(`record count ${count} cannot fit in ${payload.length} bytes of records`);
+  }
   const baseOffset = view.baseOffset;
   const baseTimestamp = view.baseTimestamp;
   const logAppend = view.timestampType === TimestampType.LogAppendTime;
   const maxTimestamp = view.maxTimestamp;
-  const out: KafkaRecord[] = [];
-  walkRecords(buf, start, options, (c, attributes, timestampDelta, offsetDelta) => {
+  const c = new ByteCursor(payload, 0, payload.length);
+  for (let i = 0; i < count; i++) {
+    const length = c.varint();
+    if (length < MIN_RECORD_SIZE - 1 || length > c.remaining) c.fail(`record ${i}: length ${length} is impossible`);
+    const recordEnd = c.pos + length;
+    const outerEnd = c.end;
+    c.end = recordEnd;
+    const attributes = c.int8();
+    const timestampDelta = c.varlong();
+    const offsetDelta = c.varint();
     const key = c.varBytes();
     const value = c.varBytes();
-    const count = c.varint();
-    if (count < 0 || count > c.remaining / 2) c.fail(`header count ${count} is impossible`);
+    const headerCount = c.varint();
+    if (headerCount < 0 || headerCount > c.remaining / 2) c.fail(`record ${i}: header count ${headerCount} is impossible`);
     const headers: RecordHeader[] = [];
-    for (let h = 0; h < count; h++) {
+    for (let h = 0; h < headerCount; h++) {
       const k = c.varBytes();
-      if (k === null) throw new RecordFormatError(`null header key at byte ${c.pos}`);
+      if (k === null) throw new RecordFormatError(`record ${i}: null header key at byte ${c.pos}`);
       headers.push({ key: k.toString('utf8'), value: c.varBytes() });
     }
-    out.push({
+    if (c.pos !== recordEnd) c.fail(`record ${i}: ${recordEnd - c.pos} bytes left inside the record`);
+    c.end = outerEnd;
+    yield {
       offset: baseOffset + BigInt(offsetDelta),
       offsetDelta,
       timestamp: logAppend ? maxTimestamp : baseTimestamp + timestampDelta,
@@ -411,9 +455,14 @@ export function readRecords(buf: Buffer, start: number, options: RecordReadOptio
       key,
       value,
       headers,
-    });
-  });
-  return out;
+    };
+  }
+  if (c.pos !== payload.length) throw new RecordFormatError(`${payload.length - c.pos} bytes trail the last record`);
+}
+
+/** Decodes every record of the magic 2 batch at start. Throws RecordFormatError on malformed data. */
+export function readRecords(buf: Buffer, start: number, options: RecordReadOptions = {}): KafkaRecord[] {
+  return Array.from(iterateRecords(buf, start, options));
 }
 
 export type RecordsValidation = { ok: true; count: number } | { ok: false; errorCode: KafkaRecordErrorCode; message: string };

@@ -388,3 +388,29 @@ print(json.dumps([[r.offset, r.timestamp, r.key.hex() if r.key is not None else 
     }
   });
 });
+
+describe('lazy iteration', () => {
+  it('iterateBatches and iterateRecords yield the same as the eager forms, one at a time', async () => {
+    const { iterateBatches, iterateRecords } = await import('../../../../src/protocol/records/batch.js');
+    const a = build(sampleRecords(3), { baseOffset: 0 });
+    const b = build(sampleRecords(4), { baseOffset: 3, compression: CompressionType.Snappy });
+    const all = Buffer.concat([a, b, b.subarray(0, 20)]);
+    const it1 = iterateBatches(all);
+    const first = it1.next();
+    expect(first.done).toBe(false);
+    expect((first.value as RecordBatchView).baseOffset).toBe(0n);
+    const rest = [...it1];
+    expect(rest.map((v) => v.baseOffset)).toEqual([3n]);
+    const recs = iterateRecords(b, 0);
+    expect(recs.next().value).toEqual(readRecords(b, 0)[0]);
+    // a corrupt record late in the batch surfaces only when iteration reaches it
+    const bad = build(sampleRecords(3));
+    bad.writeInt32BE(4, OFFSET_RECORDS_COUNT);
+    fixCrc(bad);
+    const lazy = iterateRecords(bad, 0);
+    expect(lazy.next().done).toBe(false);
+    expect(lazy.next().done).toBe(false);
+    expect(lazy.next().done).toBe(false);
+    expect(() => lazy.next()).toThrow(RecordFormatError);
+  });
+});

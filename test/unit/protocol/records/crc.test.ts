@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { crc32, crc32c, crc32cImplementation, crc32cJs, crc32IeeeJs, NATIVE_MIN_BYTES } from '../../../../src/protocol/records/crc.js';
 import { xxhash32 } from '../../../../src/protocol/records/xxhash32.js';
 
@@ -47,5 +47,24 @@ describe('xxhash32', () => {
     expect(xxhash32(Buffer.alloc(0))).toBe(0x02cc5d05);
     expect(xxhash32(Buffer.from('abc'))).toBe(0x32d153ff);
     expect(xxhash32(Buffer.from('Nobody inspects the spammish repetition'))).toBe(0xe2293b2f);
+  });
+});
+
+describe('fallback when the native module is not used', () => {
+  it('KSTACK_CRC32C=js selects the pure-JS implementations, with the same results', async () => {
+    const saved = process.env.KSTACK_CRC32C;
+    process.env.KSTACK_CRC32C = 'js';
+    try {
+      vi.resetModules();
+      const js = await import('../../../../src/protocol/records/crc.js');
+      expect(js.crc32cImplementation).toBe('js');
+      const data = pseudoRandom(10_000, 3);
+      expect(js.crc32c(data, 5, 9000)).toBe(crc32c(data, 5, 9000));
+      expect(js.crc32(data, 5, 9000)).toBe(crc32(data, 5, 9000));
+    } finally {
+      if (saved === undefined) delete process.env.KSTACK_CRC32C;
+      else process.env.KSTACK_CRC32C = saved;
+      vi.resetModules();
+    }
   });
 });
