@@ -280,7 +280,8 @@ export class LogSegment {
   read(offset: number, maxBytes: number, maxOffset: number): { data: Buffer; firstOffset: number } | undefined {
     const first = this.translateOffset(offset);
     if (!first || first.baseOffset >= maxOffset) return undefined;
-    const want = Math.max(first.size, Math.min(maxBytes, this.size - first.position));
+    const budget = maxBytes > 0 ? maxBytes : 0; // NaN or negative: just the one batch
+    const want = Math.max(first.size, Math.min(budget, this.size - first.position));
     const data = Buffer.allocUnsafe(want);
     const got = readFully(this.fd, data, 0, want, first.position);
     // Cut at the last whole batch that starts below maxOffset.

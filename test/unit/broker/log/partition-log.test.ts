@@ -83,6 +83,8 @@ describe('PartitionLog append and read', () => {
     for (let i = 0; i < 5; i++) log.append(valuesBatch(`v${i}`, 4, 1_700_000_000_000, 100), 0, 1);
     const one = parseBatches(readOk(log, 0).data)[0].size;
     expect(parseBatches(readOk(log, 0, 1).data)).toHaveLength(1);
+    expect(parseBatches(readOk(log, 0, 0).data)).toHaveLength(1);
+    expect(parseBatches(readOk(log, 0, Number.NaN).data)).toHaveLength(1);
     expect(parseBatches(readOk(log, 0, one * 2 + one / 2).data)).toHaveLength(2);
     expect(parseBatches(readOk(log, 4, one * 10).data)).toHaveLength(4);
     // A ceiling (the high watermark) stops before batches starting at or after it.
