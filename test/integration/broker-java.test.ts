@@ -2,11 +2,11 @@
  * The native broker with the official Java client (kafka-clients, built by scripts/fetch-apache-kafka.sh into
  * .peers/; skipped with that hint when absent). Java 3.x producers are idempotent with acks=all by default, so
  * this exercises InitProducerId and the sequence checks with the client Kafka itself ships. Records are read
- * back with kcat (Java's consumer needs the consumer-group APIs).
+ * back with kcat and with the Java consumer in a consumer group.
  */
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { javaClientSkipReason, javaCreateTopic, javaProduce } from '../support/java-client.js';
+import { javaClientSkipReason, javaConsume, javaCreateTopic, javaProduce } from '../support/java-client.js';
 import { startNativeBroker, type NativeBroker } from '../support/native-broker.js';
 
 const skip = javaClientSkipReason();
@@ -38,5 +38,14 @@ describe.skipIf(skip !== null)('native broker with the Java client', () => {
       expect(headers).toContain(`kstack-seq=${seq}`);
     }
     expect(new Set(got.map((g) => g[2])).size).toBe(10_000);
+    // The Java consumer, in a consumer group, reads the same records in per-partition order.
+    const { records } = await javaConsume({ bootstrap: broker.bootstrap, topic: 'java-bulk', group: 'java-readers', count: 10_000, timeoutMs: 60_000 });
+    expect(records).toHaveLength(10_000);
+    const last = new Map<number, number>();
+    for (const r of records) {
+      expect(where.get(r.key!)).toBe(`${r.partition}\t${r.offset}`);
+      expect(r.offset).toBe((last.get(r.partition) ?? -1) + 1);
+      last.set(r.partition, r.offset);
+    }
   });
 });

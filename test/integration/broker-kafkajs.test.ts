@@ -79,6 +79,32 @@ describe('native broker with kafkajs 2.2.4', () => {
     }
   });
 
+  it('a kafkajs consumer group reads the 10,000 records back identical, in per-partition order', async () => {
+    const consumer = kafka.consumer({ groupId: 'js-bulk-readers' });
+    await consumer.connect();
+    await consumer.subscribe({ topic: 'js-bulk', fromBeginning: true });
+    const got = new Map<number, { offset: string; key: string; value: string; headers: string }[]>();
+    let count = 0;
+    const done = new Promise<void>((resolve) => {
+      void consumer.run({
+        eachMessage: async ({ partition, message }) => {
+          if (!got.has(partition)) got.set(partition, []);
+          const h = Object.entries(message.headers ?? {}).map(([k, v]) => `${k}=${String(v)}`).join(',');
+          got.get(partition)!.push({ offset: message.offset, key: message.key!.toString(), value: message.value!.toString(), headers: h });
+          if (++count === 10_000) resolve();
+        },
+      });
+    });
+    await done;
+    await consumer.disconnect();
+    const viaKcat = await consumeAll('js-bulk');
+    expect(count).toBe(10_000);
+    for (const r of viaKcat) {
+      const mine = got.get(r.partition)![r.offset];
+      expect(mine).toEqual({ offset: String(r.offset), key: r.key, value: r.value, headers: r.headers });
+    }
+  });
+
   it.each([0, 1, -1])('acks=%i', async (acks) => {
     const topic = `js-acks${acks === -1 ? 'all' : acks}`;
     await withProducer({}, async (p) => {
