@@ -130,6 +130,26 @@ const bench: Bench = {
             reference: { name: 'fs.readSync 1 MiB', value: mbPerSecond(rawBytes, rawReadMs) },
             notes: `${(warm.bytes / 1e6).toFixed(0)} MB over ${log.segmentBaseOffsets().length} segments; first pass ${mbPerSecond(cold.bytes, cold.ms).toFixed(0)} MB/s`,
           });
+          // A consumer keeping up: append one request, fetch it right back (page cache; no tail cache in kstack).
+          const tailRounds = 20_000;
+          let tailBytes = 0;
+          const tailMs = timeIt(() => {
+            for (let i = 0; i < tailRounds; i++) {
+              const at = log.append(input, 0, now).baseOffset;
+              const r = log.read(at, FETCH_BYTES);
+              if (!isOffsetOutOfRange(r)) tailBytes += r.data.length;
+            }
+          });
+          const appendOnlyMs = timeIt(() => {
+            for (let i = 0; i < tailRounds; i++) log.append(input, 0, now);
+          });
+          report({
+            name: 'append + tail read (consumer keeping up)',
+            value: mbPerSecond(tailBytes, tailMs),
+            unit: 'MB/s',
+            reference: { name: 'append alone', value: mbPerSecond(tailRounds * input.length, appendOnlyMs) },
+            notes: `${Math.round(tailRounds / (tailMs / 1000))} round trips/s`,
+          });
           // Point reads at random offsets (ListOffsets/Fetch from a committed offset): index lookup + scan.
           const samples = 20_000;
           const end = log.logEndOffset;

@@ -29,6 +29,7 @@ const SCAN_HEADER_BYTES = OFFSET_MAX_TIMESTAMP + 8;
 const MIN_BATCH_LENGTH = BATCH_HEADER_SIZE - LOG_OVERHEAD;
 /** Header scans start at an index entry, so the target is usually within index.interval.bytes (4096). */
 const SCAN_CHUNK = 16 * 1024;
+const RECENT_BATCHES = 128;
 const RECOVERY_CHUNK = 1024 * 1024;
 
 /** A batch's place in the file, as scans and appends see it. */
@@ -61,6 +62,11 @@ export class LogSegment {
   readonly created: number;
   private bytesSinceLastIndexEntry = 0;
   private closed = false;
+  /**
+   * The latest appended batches of the active segment (oldest first, at most 2 × RECENT_BATCHES): a consumer
+   * keeping up asks for one of these, and finds it without an index lookup or a header-scan read.
+   */
+  private recent: BatchPosition[] = [];
 
   private constructor(
     readonly dir: string,
@@ -145,6 +151,7 @@ export class LogSegment {
    * rebuilds both indexes, and truncates the file at the first batch that fails. Returns the bytes cut off.
    */
   recover(): number {
+    this.recent = [];
     this.offsetIndex.reset();
     this.timeIndex.reset();
     this.maxTimestamp = -1;
@@ -193,13 +200,13 @@ export class LogSegment {
   }
 
   /** Index bookkeeping for one batch just written (or re-read by recovery), as Kafka's LogSegment.append. */
-  private indexBatch(b: BatchPosition, positionShift = 0): void {
+  private indexBatch(b: BatchPosition): void {
     if (b.maxTimestamp > this.maxTimestamp) {
       this.maxTimestamp = b.maxTimestamp;
       this.offsetOfMaxTimestamp = b.lastOffset;
     }
     if (this.bytesSinceLastIndexEntry > this.indexIntervalBytes) {
-      this.offsetIndex.append(b.lastOffset, b.position + positionShift);
+      this.offsetIndex.append(b.lastOffset, b.position);
       this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
       this.bytesSinceLastIndexEntry = 0;
     }
@@ -223,7 +230,12 @@ export class LogSegment {
     writeFully(this.fd, data, 0, data.length, base);
     this.size += data.length;
     if (this.firstBatchTimestamp === undefined && batches.length > 0) this.firstBatchTimestamp = batches[0].maxTimestamp;
-    for (const b of batches) this.indexBatch(b, base);
+    for (const b of batches) {
+      b.position += base; // the caller's descriptors become ours
+      this.indexBatch(b);
+      this.recent.push(b);
+    }
+    if (this.recent.length > 2 * RECENT_BATCHES) this.recent = this.recent.slice(-RECENT_BATCHES);
     if (batches.length > 0) this.nextOffset = batches[batches.length - 1].lastOffset + 1;
   }
 
@@ -261,6 +273,19 @@ export class LogSegment {
 
   /** The first batch whose last offset is >= offset, found via the offset index then a short header scan. */
   translateOffset(offset: number, startPosition = 0): BatchPosition | undefined {
+    const recent = this.recent;
+    if (recent.length > 0 && offset >= recent[0].baseOffset && recent[0].position >= startPosition) {
+      // Batches are contiguous, so the answer is among the recent ones (or there is none).
+      let lo = 0;
+      let hi = recent.length - 1;
+      if (recent[hi].lastOffset < offset) return undefined;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (recent[mid].lastOffset >= offset) hi = mid;
+        else lo = mid + 1;
+      }
+      return recent[lo];
+    }
     const fromIndex = this.offsetIndex.lookup(offset).position;
     let found: BatchPosition | undefined;
     this.scan(Math.max(fromIndex, startPosition), this.size, (b) => {
@@ -308,6 +333,7 @@ export class LogSegment {
     const from = this.translateOffset(offset);
     if (!from) return 0;
     const cut = this.size - from.position;
+    this.recent = [];
     ftruncateSync(this.fd, from.position);
     this.size = from.position;
     this.offsetIndex.truncateTo(offset);
@@ -353,6 +379,7 @@ export class LogSegment {
 
   /** A segment stops being the active one: the final time-index entry, index files written (Kafka's onBecomeInactiveSegment). */
   onBecomeInactive(): void {
+    this.recent = [];
     this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
     this.offsetIndex.flush();
     this.timeIndex.flush();
