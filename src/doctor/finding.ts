@@ -4,6 +4,13 @@
  */
 export type Severity = 'ok' | 'warn' | 'error';
 
+/** Where the setting behind a finding lives: a file (and line), or a compose service in a file. */
+export interface FindingSource {
+  file: string;
+  line?: number;
+  service?: string;
+}
+
 export interface Finding {
   /** Stable id of the check, e.g. `node`, `ports`, `java`. Several findings may share one id (one per port). */
   id: string;
@@ -12,6 +19,14 @@ export interface Finding {
   fix: string | null;
   /** Machine-readable facts behind the message (port, pid, versions…). */
   data?: Record<string, unknown>;
+  /** The file (and line, or compose service) the offending setting comes from, when it comes from a file. */
+  source?: FindingSource;
+}
+
+/** `file:line (service x)` for a finding's source. */
+export function formatSource(source: FindingSource): string {
+  const at = source.line === undefined ? source.file : `${source.file}:${source.line}`;
+  return source.service === undefined ? at : `${at} (service ${source.service})`;
 }
 
 export const ok = (id: string, message: string, data?: Record<string, unknown>): Finding => ({ id, severity: 'ok', message, fix: null, ...(data ? { data } : {}) });
@@ -30,7 +45,12 @@ export function formatFindings(findings: readonly Finding[], paint: (severity: S
   const lines: string[] = [];
   for (const f of findings) {
     lines.push(`${paint(f.severity, MARK[f.severity])} ${f.id.padEnd(width)}  ${f.message}`);
-    if (f.fix) lines.push(`  ${' '.repeat(width)}  fix: ${f.fix}`);
+    if (f.source) lines.push(`  ${' '.repeat(width)}  at: ${formatSource(f.source)}`);
+    if (f.fix) {
+      const [first, ...rest] = f.fix.split('\n');
+      lines.push(`  ${' '.repeat(width)}  fix: ${first}`);
+      for (const more of rest) lines.push(`  ${' '.repeat(width)}       ${more}`);
+    }
   }
   const errors = findings.filter((f) => f.severity === 'error').length;
   const warnings = findings.filter((f) => f.severity === 'warn').length;

@@ -6,8 +6,9 @@ import type { Command } from 'commander';
 import { formatFindings, hasErrors, type Finding } from '../../doctor/finding.js';
 import { createOutput, paint } from '../output.js';
 import { registerDoctorEnv } from './doctor-env.js';
+import { registerDoctorListeners } from './doctor-listeners.js';
 
-const SUBCOMMANDS: ((doctor: Command) => void)[] = [registerDoctorEnv];
+const SUBCOMMANDS: ((doctor: Command) => void)[] = [registerDoctorEnv, registerDoctorListeners];
 
 /** Prints findings (JSON on stdout with --json, a report on stderr otherwise) and sets exit code 1 on any error. */
 export function printFindings(findings: Finding[], json: boolean): void {

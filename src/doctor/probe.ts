@@ -1,0 +1,329 @@
+/**
+ * The live listener probe (research/devenv-facts.md §3d): for each bootstrap endpoint, from this machine —
+ * DNS → TCP → ApiVersions → Metadata; then the same for every endpoint the brokers advertise, plus an identity
+ * check (DescribeConfigs of BROKER `<advertised node id>`: a broker answers "Unexpected broker id, expected X" when
+ * it is another node) and a stickiness check (Metadata through the advertised endpoint lists that same endpoint
+ * for that node, i.e. the client landed on the listener it was sent to). The result is a matrix
+ * (endpoint × step), findings with the cause named by rule id (M2 unresolvable, M4 nothing listening at the
+ * advertised port, M6 landed on another listener or node, M11 TLS where plaintext was expected …) and a verdict in
+ * plain words.
+ *
+ * Vantages: this machine only. Probing from inside each compose network needs a Docker engine; when none
+ * answers the report says that vantage was skipped.
+ */
+import { lookup } from 'node:dns/promises';
+import { existsSync } from 'node:fs';
+import { isWireError, WireConnection, describeGuess, errorName, type ApiVersionsResult, type WireError } from '../client/wire.js';
+import { isLoopbackHost } from '../listeners/rules.js';
+import type { DescribeConfigsResponse } from '../protocol/generated/describe-configs.js';
+import type { MetadataResponse } from '../protocol/generated/metadata.js';
+import type { Finding } from './finding.js';
+
+export type StepName = 'dns' | 'tcp' | 'api-versions' | 'metadata' | 'identity';
+export const STEPS: readonly StepName[] = ['dns', 'tcp', 'api-versions', 'metadata', 'identity'];
+
+export interface StepResult {
+  step: StepName;
+  status: 'ok' | 'failed' | 'skipped';
+  detail: string;
+  ms?: number;
+}
+
+export interface AdvertisedBroker {
+  nodeId: number;
+  host: string;
+  port: number;
+  rack?: string | null;
+}
+
+export interface EndpointProbe {
+  /** host:port as given or advertised. */
+  endpoint: string;
+  host: string;
+  port: number;
+  role: 'bootstrap' | 'advertised';
+  /** For advertised endpoints: the node id the brokers say lives here, and the bootstrap that said so. */
+  nodeId?: number;
+  advertisedVia?: string[];
+  addresses?: string[];
+  steps: StepResult[];
+  /** What Metadata through this endpoint said. */
+  metadata?: { version: number; clusterId: string | null; controllerId: number | null; brokers: AdvertisedBroker[] };
+  /** Node id that answered the identity check, when learned. */
+  answeredNodeId?: number;
+  /** Classified failure of the first failed step. */
+  failure?: { step: StepName; reason: string; guess?: string };
+}
+
+export interface ProbeReport {
+  vantage: 'host';
+  endpoints: EndpointProbe[];
+  skippedVantages: { vantage: string; reason: string }[];
+  findings: Finding[];
+  verdict: string;
+}
+
+export interface ProbeOptions {
+  bootstrap: string[];
+  /** Per-step timeout, ms (default 3000). */
+  timeoutMs?: number;
+  /** DNS resolution (default: the OS resolver, as clients use). */
+  resolve?: (host: string) => Promise<string[]>;
+  /** Whether a Docker engine answers (default: looks for DOCKER_HOST or /var/run/docker.sock and pings it). */
+  dockerAvailable?: () => Promise<{ ok: boolean; detail: string }>;
+}
+
+async function osResolve(host: string): Promise<string[]> {
+  const all = await lookup(host, { all: true });
+  return all.map((a) => a.address);
+}
+
+export function splitHostPort(text: string): { host: string; port: number } | null {
+  const m = /^\[([^\]]+)\]:(\d{1,5})$/.exec(text.trim()) ?? /^([^:\s[\]]+):(\d{1,5})$/.exec(text.trim());
+  if (!m) return null;
+  const port = Number(m[2]);
+  return port >= 1 && port <= 65535 ? { host: m[1], port } : null;
+}
+
+function hp(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+const CONTAINER_ID = /^[0-9a-f]{12}$/;
+
+function reasonOf(err: unknown): { reason: string; detail: string; guess?: string } {
+  if (isWireError(err)) {
+    const w = err as WireError;
+    return { reason: w.reason, detail: w.message, ...(w.guess ? { guess: w.guess } : {}) };
+  }
+  const e = err as NodeJS.ErrnoException;
+  return { reason: e?.code ?? 'error', detail: e?.message ?? String(err) };
+}
+
+/** Runs the steps for one endpoint. `expectNodeId` adds the identity check. */
+async function probeEndpoint(probe: EndpointProbe, opts: Required<Pick<ProbeOptions, 'timeoutMs' | 'resolve'>>): Promise<void> {
+  const t = opts.timeoutMs;
+  const skipRest = (from: number, why: string): void => {
+    for (const step of STEPS.slice(from)) {
+      if (step === 'identity' && probe.role === 'bootstrap') continue;
+      probe.steps.push({ step, status: 'skipped', detail: why });
+    }
+  };
+  const failed = (step: StepName, index: number, err: unknown, prefix = ''): void => {
+    const r = reasonOf(err);
+    probe.steps.push({ step, status: 'failed', detail: prefix + r.detail });
+    probe.failure = { step, reason: r.reason, ...(r.guess ? { guess: r.guess } : {}) };
+    skipRest(index + 1, `${step} failed`);
+  };
+
+  // DNS
+  let started = performance.now();
+  let addresses: string[];
+  try {
+    addresses = await withTimeout(opts.resolve(probe.host), t, `no DNS answer for ${probe.host} within ${t} ms`);
+    probe.addresses = addresses;
+    probe.steps.push({ step: 'dns', status: 'ok', detail: addresses.join(', '), ms: performance.now() - started });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    probe.steps.push({ step: 'dns', status: 'failed', detail: `${probe.host} does not resolve from here (${e.code ?? e.message})` });
+    probe.failure = { step: 'dns', reason: 'dns' };
+    skipRest(1, 'dns failed');
+    return;
+  }
+  // TCP
+  let conn: WireConnection;
+  try {
+    conn = await WireConnection.connect({ host: addresses[0], port: probe.port, connectTimeoutMs: t, requestTimeoutMs: t });
+    probe.steps.push({ step: 'tcp', status: 'ok', detail: `connected to ${hp(addresses[0], probe.port)}`, ms: conn.connectMs });
+  } catch (err) {
+    failed('tcp', 1, err);
+    return;
+  }
+  try {
+    // ApiVersions
+    started = performance.now();
+    let versions: ApiVersionsResult | null = null;
+    try {
+      versions = await conn.apiVersions();
+      const r = versions.response;
+      if (r.errorCode !== 0) throw new Error(`ApiVersions answered ${errorName(r.errorCode)}`);
+      const down = versions.downgradedFrom !== undefined ? ` (after UNSUPPORTED_VERSION for v${versions.downgradedFrom})` : '';
+      probe.steps.push({ step: 'api-versions', status: 'ok', detail: `v${versions.version}${down}: ${r.apiKeys.length} APIs`, ms: performance.now() - started });
+    } catch (err) {
+      const r = reasonOf(err);
+      if (r.reason === 'closed') {
+        // Kafka before 0.10 closes the connection on an unknown API; Metadata v0 may still work.
+        probe.steps.push({ step: 'api-versions', status: 'failed', detail: `${r.detail} (Kafka older than 0.10, or not Kafka)` });
+        conn.close();
+        conn = await WireConnection.connect({ host: addresses[0], port: probe.port, connectTimeoutMs: t, requestTimeoutMs: t });
+      } else {
+        failed('api-versions', 2, err);
+        return;
+      }
+    }
+    // Metadata
+    started = performance.now();
+    let meta: { version: number; response: MetadataResponse };
+    try {
+      meta = await conn.metadata(versions ? { brokerVersions: versions.response } : { version: 0 });
+    } catch (err) {
+      failed('metadata', 3, err);
+      return;
+    }
+    const m = meta.response;
+    probe.metadata = {
+      version: meta.version,
+      clusterId: m.clusterId ?? null,
+      controllerId: m.controllerId ?? null,
+      brokers: m.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, ...(b.rack !== undefined ? { rack: b.rack } : {}) })),
+    };
+    if (m.brokers.length === 0) {
+      probe.steps.push({ step: 'metadata', status: 'failed', detail: `v${meta.version}: no brokers in the answer (the cluster has no broker registered on this listener yet)`, ms: performance.now() - started });
+      probe.failure = { step: 'metadata', reason: 'no-brokers' };
+      skipRest(4, 'metadata failed');
+      return;
+    }
+    probe.steps.push({ step: 'metadata', status: 'ok', detail: `v${meta.version}: ${m.brokers.map((b) => `${b.nodeId}@${hp(b.host, b.port)}`).join(', ')}${m.clusterId ? `, cluster ${m.clusterId}` : ''}`, ms: performance.now() - started });
+    // Identity (advertised endpoints only)
+    if (probe.role === 'advertised' && probe.nodeId !== undefined) {
+      const self = m.brokers.find((b) => b.nodeId === probe.nodeId);
+      const problems: string[] = [];
+      if (!self) problems.push(`Metadata through ${probe.endpoint} does not list node ${probe.nodeId}`);
+      else if (hp(self.host, self.port) !== probe.endpoint) problems.push(`Metadata through ${probe.endpoint} lists node ${probe.nodeId} as ${hp(self.host, self.port)}: this port serves a different listener than the one that advertised it`);
+      let answered: number | undefined;
+      if (versions?.response.apiKeys.some((k) => k.apiKey === 32)) {
+        try {
+          const dc = await conn.request<DescribeConfigsResponse>(32, 1, { resources: [{ resourceType: 4, resourceName: String(probe.nodeId), configurationKeys: ['node.id'] }], includeSynonyms: false, includeDocumentation: false });
+          const res = dc.results[0];
+          if (res && res.errorCode === 0) answered = probe.nodeId;
+          else if (res) {
+            const mm = /expected (-?\d+)/.exec(res.errorMessage ?? '');
+            if (mm) answered = Number(mm[1]);
+          }
+        } catch {
+          // identity stays unknown; the stickiness check above still stands
+        }
+      }
+      if (answered !== undefined) probe.answeredNodeId = answered;
+      if (answered !== undefined && answered !== probe.nodeId) problems.unshift(`node ${answered} answered, not node ${probe.nodeId}`);
+      if (problems.length > 0) {
+        probe.steps.push({ step: 'identity', status: 'failed', detail: problems.join('; ') });
+        probe.failure = { step: 'identity', reason: answered !== undefined && answered !== probe.nodeId ? 'wrong-node' : 'wrong-listener' };
+      } else {
+        probe.steps.push({ step: 'identity', status: 'ok', detail: answered !== undefined ? `node ${answered} answered and lists itself here` : `lists node ${probe.nodeId} here (node id not confirmed: no DescribeConfigs)` });
+      }
+    }
+  } finally {
+    conn.close();
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(Object.assign(new Error(message), { code: 'ETIMEOUT' })), ms);
+    p.then((v) => { clearTimeout(timer); resolve(v); }, (e: unknown) => { clearTimeout(timer); reject(e); });
+  });
+}
+
+async function defaultDockerAvailable(): Promise<{ ok: boolean; detail: string }> {
+  const host = process.env.DOCKER_HOST;
+  const endpoint = host ?? (existsSync('/var/run/docker.sock') ? 'unix:///var/run/docker.sock' : null);
+  if (!endpoint) return { ok: false, detail: 'no Docker engine (no DOCKER_HOST, no /var/run/docker.sock)' };
+  const { pingDocker } = await import('./checks/docker.js');
+  const r = await pingDocker(endpoint, 1500);
+  return r.ok ? { ok: true, detail: `Docker engine at ${endpoint}` } : { ok: false, detail: `Docker engine at ${endpoint} does not answer (${r.detail})` };
+}
+
+export async function probeListeners(options: ProbeOptions): Promise<ProbeReport> {
+  const opts = { timeoutMs: options.timeoutMs ?? 3000, resolve: options.resolve ?? osResolve };
+  const endpoints: EndpointProbe[] = [];
+  for (const b of options.bootstrap) {
+    const parsed = splitHostPort(b);
+    if (!parsed) throw Object.assign(new Error(`bootstrap endpoint "${b}" is not host:port`), { code: 'KSTACK_BAD_OPTION' });
+    endpoints.push({ endpoint: hp(parsed.host, parsed.port), host: parsed.host, port: parsed.port, role: 'bootstrap', steps: [] });
+  }
+  await Promise.all(endpoints.map((e) => probeEndpoint(e, opts)));
+  // Every advertised endpoint, once, remembering which bootstrap advertised it.
+  const advertised = new Map<string, EndpointProbe>();
+  for (const e of endpoints) {
+    for (const b of e.metadata?.brokers ?? []) {
+      const key = `${b.nodeId}@${hp(b.host, b.port)}`;
+      const known = advertised.get(key);
+      if (known) known.advertisedVia!.push(e.endpoint);
+      else advertised.set(key, { endpoint: hp(b.host, b.port), host: b.host, port: b.port, role: 'advertised', nodeId: b.nodeId, advertisedVia: [e.endpoint], steps: [] });
+    }
+  }
+  const adv = [...advertised.values()];
+  await Promise.all(adv.map((e) => probeEndpoint(e, opts)));
+  endpoints.push(...adv);
+
+  const skippedVantages: ProbeReport['skippedVantages'] = [];
+  const docker = await (options.dockerAvailable ?? defaultDockerAvailable)();
+  skippedVantages.push({ vantage: 'docker networks', reason: docker.ok ? `${docker.detail} answers, but probing from inside compose networks is not implemented yet` : `${docker.detail}; probing from inside containers was skipped` });
+
+  const findings = probeFindings(endpoints);
+  return { vantage: 'host', endpoints, skippedVantages, findings, verdict: verdictOf(endpoints, findings) };
+}
+
+/** Names the cause of each failure with the rule ids of the static doctor. */
+export function probeFindings(endpoints: readonly EndpointProbe[]): Finding[] {
+  const out: Finding[] = [];
+  for (const e of endpoints) {
+    const f = e.failure;
+    const via = e.advertisedVia ? ` (advertised by the broker answering ${e.advertisedVia.join(', ')} for node ${e.nodeId})` : '';
+    const detail = e.steps.find((s) => s.status === 'failed')?.detail ?? '';
+    const data = { endpoint: e.endpoint, role: e.role, step: f?.step, ...(e.nodeId !== undefined ? { nodeId: e.nodeId } : {}) };
+    if (!f) {
+      out.push({ id: e.role === 'bootstrap' ? 'bootstrap' : 'advertised', severity: 'ok', message: `${e.endpoint}${via}: ${e.role === 'bootstrap' ? 'DNS, TCP, ApiVersions and Metadata work' : 'reachable, and the right node answers on the right listener'}`, fix: null, data });
+      continue;
+    }
+    if (e.role === 'bootstrap') {
+      const what = f.reason === 'refused' ? 'nothing listens there' : f.reason === 'dns' ? 'the name does not resolve' : detail;
+      out.push({ id: f.guess === 'tls' ? 'M11' : 'bootstrap', severity: 'error', message: `bootstrap ${e.endpoint} fails at ${f.step}: ${what}${f.guess ? ` — ${describeGuess(f.guess as never)}` : ''}`, fix: f.guess === 'tls' ? 'security.protocol=SSL (client side), or bootstrap on the PLAINTEXT listener\'s port' : f.reason === 'refused' ? `check the port: is the broker running, and does listeners= contain a listener on ${e.port}?` : 'use the host:port of a listener that clients on this machine can reach', data });
+      continue;
+    }
+    const advFix = `advertised.listeners=<LISTENER>://<a host this client resolves>:<a port that reaches that listener>`;
+    if (f.reason === 'dns') {
+      const containerish = CONTAINER_ID.test(e.host);
+      out.push({ id: containerish ? 'M3' : 'M2', severity: 'error', message: `bootstrap works, but the broker advertises ${e.endpoint}${via}, which from here does not resolve${containerish ? ' (it looks like a Docker container id: the advertised host was left blank)' : ''}: clients fail with "Failed to resolve '${e.endpoint}'".`, fix: isLoopbackHost(e.host) ? advFix : `advertised.listeners=<LISTENER>://localhost:<published port> for clients on this machine (keep ${e.host} on a second listener for containers)`, data });
+    } else if (f.reason === 'refused' || f.reason === 'connect-timeout' || f.reason === 'unreachable') {
+      const word = f.reason === 'refused' ? 'nothing listens on that port' : f.reason === 'connect-timeout' ? 'connections time out (firewall, or an address of another network)' : 'there is no route to it';
+      out.push({ id: 'M4', severity: 'error', message: `bootstrap works, but the broker advertises ${e.endpoint}${via}, where from here ${word}: clients bootstrap, then fail with "Connection to node ${e.nodeId} (${e.endpoint}) could not be established".`, fix: `advertised.listeners=<LISTENER>://${e.host}:<the port that listener is bound or published on>`, data });
+    } else if (f.reason === 'wrong-listener' || f.reason === 'wrong-node') {
+      out.push({ id: 'M6', severity: 'error', message: `bootstrap works, but ${e.endpoint}${via} is not where that listener is: ${detail}.`, fix: `advertised.listeners: give each listener its own port, equal to its port in listeners (or the host port published for it)`, data });
+    } else if (f.guess === 'tls' || f.reason === 'not-kafka') {
+      out.push({ id: f.guess === 'tls' ? 'M11' : 'M6', severity: 'error', message: `bootstrap works, but ${e.endpoint}${via} answers with ${describeGuess((f.guess ?? 'unknown') as never)}.`, fix: `advertised.listeners: point each listener at its own port; a PLAINTEXT listener must not advertise an SSL listener's port`, data });
+    } else {
+      out.push({ id: 'advertised', severity: 'error', message: `bootstrap works, but ${e.endpoint}${via} fails at ${f.step}: ${detail}`, fix: advFix, data });
+    }
+  }
+  // Reachable only through loopback: fine here, broken for every other machine or container.
+  for (const e of endpoints) {
+    if (e.role === 'advertised' && !e.failure && isLoopbackHost(e.host)) {
+      out.push({ id: 'M1', severity: 'warn', message: `node ${e.nodeId} advertises ${e.endpoint}: fine for clients on this machine, but clients in containers or on other machines are sent to themselves.`, fix: 'add a second listener advertising a name those clients resolve (e.g. the compose service name), or the machine\'s LAN address', data: { endpoint: e.endpoint, nodeId: e.nodeId } });
+    }
+  }
+  return out;
+}
+
+export function verdictOf(endpoints: readonly EndpointProbe[], findings: readonly Finding[]): string {
+  const boot = endpoints.filter((e) => e.role === 'bootstrap');
+  const bootOk = boot.filter((e) => !e.failure);
+  if (bootOk.length === 0) {
+    const first = boot[0];
+    const d = first?.steps.find((s) => s.status === 'failed')?.detail ?? 'unknown failure';
+    return `No bootstrap endpoint works from here: ${boot.map((e) => e.endpoint).join(', ')} — ${d}.`;
+  }
+  const bad = endpoints.filter((e) => e.role === 'advertised' && e.failure);
+  if (bad.length === 0) {
+    const adv = endpoints.filter((e) => e.role === 'advertised');
+    const loop = findings.some((f) => f.id === 'M1');
+    return `Bootstrap works and every advertised endpoint (${adv.map((e) => `node ${e.nodeId} at ${e.endpoint}`).join(', ')}) answers as the node it claims to be: clients on this machine can use ${bootOk.map((e) => e.endpoint).join(',')}.${loop ? ' Those addresses are loopback, so they work only on this machine.' : ''}`;
+  }
+  const parts = bad.map((e) => {
+    const f = findings.find((x) => x.data?.endpoint === e.endpoint && x.severity === 'error');
+    const detail = e.steps.find((s) => s.status === 'failed')?.detail ?? '';
+    return `node ${e.nodeId} advertises ${e.endpoint}, which from here ${e.failure!.reason === 'dns' ? 'does not resolve' : e.failure!.reason === 'refused' ? 'refuses connections (nothing listens there)' : e.failure!.step === 'identity' ? `is a different listener or node (${detail})` : `fails at ${e.failure!.step} (${detail})`}${f ? ` [${f.id}]` : ''}`;
+  });
+  return `Bootstrap works, but ${parts.join('; and ')}.`;
+}
