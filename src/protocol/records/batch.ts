@@ -344,8 +344,15 @@ export function setMaxTimestampAndLogAppendTime(buf: Buffer, start: number, time
 
 // -------------------------------------------------------------------------------------------------- records
 
+function requireHeader(buf: Buffer, start: number): void {
+  if (!(start >= 0) || buf.length - start < BATCH_HEADER_SIZE) {
+    throw new RecordFormatError(`record batch truncated: ${Math.max(0, buf.length - start)} bytes at ${start}, a v2 header needs ${BATCH_HEADER_SIZE}`);
+  }
+}
+
 /** The records payload of the batch at start, decompressed when the batch has a codec. */
 export function recordsPayload(buf: Buffer, start: number, options: RecordReadOptions = {}): Buffer {
+  requireHeader(buf, start);
   const view = new RecordBatchView(buf, start);
   const end = view.end;
   if (end > buf.length || view.batchLength < BATCH_HEADER_SIZE - LOG_OVERHEAD) {
@@ -368,6 +375,7 @@ function walkRecords(
   options: RecordReadOptions,
   fn: ((c: ByteCursor, attributes: number, timestampDelta: number, offsetDelta: number, recordEnd: number) => void) | undefined,
 ): number {
+  requireHeader(buf, start);
   const view = new RecordBatchView(buf, start);
   if (view.magic !== 2) throw new RecordFormatError(`record batch magic ${view.magic}, expected 2`);
   const count = view.recordsCount;
@@ -412,6 +420,7 @@ function walkRecords(
  * Throws RecordFormatError (from next()) on malformed data; trailing garbage is reported after the last record.
  */
 export function* iterateRecords(buf: Buffer, start: number, options: RecordReadOptions = {}): Generator<KafkaRecord, void> {
+  requireHeader(buf, start);
   const view = new RecordBatchView(buf, start);
   if (view.magic !== 2) throw new RecordFormatError(`record batch magic ${view.magic}, expected 2`);
   const count = view.recordsCount;

@@ -119,6 +119,9 @@ function parseEntries(buf: Buffer, start: number, end: number, allowPartialTail:
     let timestamp = NO_TIMESTAMP;
     if (magic === 1) {
       timestamp = buf.readInt32BE(p) * 4294967296 + buf.readUInt32BE(p + 4);
+      if (!Number.isSafeInteger(timestamp) || timestamp < NO_TIMESTAMP) {
+        throw new RecordFormatError(`message timestamp ${buf.readBigInt64BE(p)} at byte ${pos} is out of range`, KafkaRecordErrorCode.INVALID_RECORD);
+      }
       p += 8;
     }
     const [key, afterKey] = readBytes(buf, p, msgEnd, 'key');
