@@ -20,6 +20,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { newClusterId } from '../../src/stack/plan.js';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -160,9 +161,11 @@ export function isApacheKafkaAvailable(version?: string): boolean {
   return apacheKafkaSkipReason(version) === null;
 }
 
-/** A Kafka cluster id: 16 random bytes in Kafka's URL-safe base64 form (22 chars). */
+/** A Kafka cluster id: 16 random bytes in Kafka's URL-safe base64 form (22 chars), never starting with '-'. */
 export function randomClusterId(): string {
-  return randomBytes(16).toString('base64url');
+  // Shares the product's rule (Kafka's Uuid.randomUuid redraws too): `StorageTool format -t -…` would read the
+  // id as an option.
+  return newClusterId((n) => randomBytes(n));
 }
 
 /** Resident set size in KiB: /proc/<pid>/status on Linux, `ps -o rss=` elsewhere (macOS); null if gone. */
