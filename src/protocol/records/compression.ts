@@ -3,7 +3,7 @@
  * compaction, timestamp/validation options) and for building batches. Never on the Produce hot path.
  *
  *  - gzip:   node:zlib (RFC 1952). Decompression uses zlib's maxOutputLength, so a bomb stops at the limit.
- *  - snappy: `snappy` (napi-rs) for raw blocks. Java producers frame them the snappy-java ("xerial") way:
+ *  - snappy: `snappy` (napi-rs, loaded on first use: native-codecs.ts) for raw blocks. Java producers frame them the snappy-java ("xerial") way:
  *            magic 82 'SNAPPY' 00, int32 version, int32 min-compatible version, then int32-length-prefixed raw
  *            blocks; librdkafka and kafkajs may send one raw block. Decoding accepts both; encoding writes xerial
  *            framing with 32 KiB blocks (what snappy-java writes, and what every client reads). Each raw block
@@ -17,12 +17,12 @@
  * Every failure is a RecordFormatError (CORRUPT_MESSAGE, or UNSUPPORTED_COMPRESSION_TYPE for unknown codecs).
  */
 import { gunzipSync, gzipSync, constants as zlibConstants } from 'node:zlib';
-import { compressSync as snappyCompressRaw, uncompressSync as snappyUncompressRaw } from 'snappy';
 import { decompress as fzstdDecompress } from 'fzstd';
 import { init as zstdInit, compress as zstdCompressWasm } from '@bokuweb/zstd-wasm';
 import { CompressionType } from './batch-header.js';
 import { KafkaRecordErrorCode, RecordFormatError } from './errors.js';
 import { lz4FrameCompress, lz4FrameDecompress } from './lz4-frame.js';
+import { snappyModule } from './native-codecs.js';
 
 /** Default ceiling on the size of one decompressed payload (a batch's records, a wrapper's inner set). */
 export const DEFAULT_MAX_DECOMPRESSED_BYTES = 128 * 1024 * 1024;
@@ -107,7 +107,7 @@ function snappyDeclaredLength(buf: Uint8Array, start: number, end: number): numb
 function snappyRaw(block: Buffer, expected: number): Buffer {
   let out: Buffer;
   try {
-    out = snappyUncompressRaw(block, { asBuffer: true }) as Buffer;
+    out = snappyModule().uncompressSync(block, { asBuffer: true }) as Buffer;
   } catch (err) {
     throw new RecordFormatError(`snappy: ${(err as Error).message}`, KafkaRecordErrorCode.CORRUPT_MESSAGE, err);
   }
@@ -149,7 +149,7 @@ function snappyDecompress(buf: Buffer, maxBytes: number): Buffer {
 function snappyCompress(buf: Buffer): Buffer {
   const parts: Buffer[] = [XERIAL_MAGIC, Buffer.from([0, 0, 0, 1, 0, 0, 0, 1])];
   for (let i = 0; i < buf.length || (i === 0 && buf.length === 0); i += XERIAL_BLOCK) {
-    const block = snappyCompressRaw(buf.subarray(i, Math.min(buf.length, i + XERIAL_BLOCK)));
+    const block = snappyModule().compressSync(buf.subarray(i, Math.min(buf.length, i + XERIAL_BLOCK)));
     const len = Buffer.allocUnsafe(4);
     len.writeUInt32BE(block.length, 0);
     parts.push(len, block);
@@ -160,7 +160,7 @@ function snappyCompress(buf: Buffer): Buffer {
 
 /** One raw snappy block, no framing (what librdkafka and kafkajs send). For tests and peers that want it. */
 export function snappyCompressRawBlock(buf: Uint8Array): Buffer {
-  return snappyCompressRaw(toBuffer(buf));
+  return snappyModule().compressSync(toBuffer(buf));
 }
 
 // ---------------------------------------------------------------------------------------------------------- zstd

@@ -1,7 +1,7 @@
 /**
  * LZ4 as Kafka uses it: the LZ4 *frame* format (magic 0x184D2204), 64 KiB independent blocks, no content size.
  *
- * The block codec is native (lz4-napi, i.e. lz4_flex); this file walks and checks the frame first, so that
+ * The codec is native (lz4-napi, i.e. lz4_flex, loaded on first use: native-codecs.ts); this file walks and checks the frame first, so that
  *  - the decompressed size is bounded BEFORE anything is decompressed: every block declares its stored size, and
  *    a compressed block inflates to at most min(the frame's maximum block size, 255 × its stored size), so Σ
  *    bounds the output tightly enough to refuse decompression bombs without allocating;
@@ -14,8 +14,8 @@
  *   blocks: size u32le (high bit = stored uncompressed; 0 = end mark) data [block checksum u32le] |
  *   [content checksum u32le]
  */
-import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
 import { KafkaRecordErrorCode, RecordFormatError } from './errors.js';
+import { lz4Module } from './native-codecs.js';
 import { xxhash32 } from './xxhash32.js';
 
 const LZ4_MAGIC = 0x184d2204;
@@ -109,8 +109,9 @@ export function lz4FrameDecompress(buf: Uint8Array, maxBytes: number, magic0 = f
     input = Buffer.from(input);
     input[info.hcOffset] = (xxhash32(input, 4, info.hcOffset) >>> 8) & 0xff;
   }
+  const lz4 = lz4Module();
   try {
-    return decompressFrameSync(input);
+    return lz4.decompressFrameSync(input);
   } catch (err) {
     throw new RecordFormatError(`lz4: ${err instanceof Error ? err.message : String(err)}`, KafkaRecordErrorCode.CORRUPT_MESSAGE, err);
   }
@@ -118,7 +119,7 @@ export function lz4FrameDecompress(buf: Uint8Array, maxBytes: number, magic0 = f
 
 /** Compresses into one LZ4 frame as Kafka's producers write it; `magic0` writes Kafka's broken HC. */
 export function lz4FrameCompress(buf: Uint8Array, magic0 = false): Buffer {
-  const out = compressFrameSync(toBuffer(buf), { contentChecksum: false, blockChecksums: false });
+  const out = lz4Module().compressFrameSync(toBuffer(buf), { contentChecksum: false, blockChecksums: false });
   if (magic0) {
     const hcOffset = 6 + (out[4] & 0x08 ? 8 : 0);
     out[hcOffset] = (xxhash32(out, 0, hcOffset) >>> 8) & 0xff;

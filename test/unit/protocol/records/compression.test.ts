@@ -208,3 +208,13 @@ describe('decompression bombs are refused before inflating', () => {
     expectRecordError(() => decompress(CompressionType.Snappy, Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f, 0x00])), KafkaRecordErrorCode.CORRUPT_MESSAGE, /limit/);
   });
 });
+
+describe('native codec packages', () => {
+  it('a package that cannot load makes only that codec unavailable, as UNSUPPORTED_COMPRESSION_TYPE', async () => {
+    const { loadCodecPackage } = await import('../../../../src/protocol/records/native-codecs.js');
+    for (let i = 0; i < 2; i++) {
+      expectRecordError(() => loadCodecPackage('kstack-no-such-codec-package', 'brotli'), KafkaRecordErrorCode.UNSUPPORTED_COMPRESSION_TYPE, /brotli is unavailable/);
+    }
+    expect(typeof loadCodecPackage<{ compressSync: unknown }>('snappy', 'snappy').compressSync).toBe('function');
+  });
+});
