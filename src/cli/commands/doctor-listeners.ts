@@ -43,10 +43,10 @@ export function renderProbeTable(report: ProbeReport, color: boolean): string[] 
     failure: e.steps.find((x) => x.status === 'failed'),
   }));
   const width = Math.max(8, ...rows.map((r) => r.name.length));
-  const header = `${'endpoint'.padEnd(width)}  ${STEPS.map((s) => s.padEnd(12)).join('')}`;
+  const header = `${'endpoint'.padEnd(width)}  ${STEPS.map((s) => s.padEnd(14)).join('')}`;
   const lines = [paint(color, 'bold', header)];
   for (const r of rows) {
-    lines.push(`${r.name.padEnd(width)}  ${r.cells.map((c) => `${c}${' '.repeat(11)}`).join('')}`);
+    lines.push(`${r.name.padEnd(width)}  ${r.cells.map((c) => `${c}${' '.repeat(13)}`).join('')}`);
     if (r.failure) lines.push(`${' '.repeat(width)}  ${paint(color, 'red', `${r.failure.step}: ${r.failure.detail}`)}`);
   }
   for (const v of report.skippedVantages) lines.push(paint(color, 'gray', `vantage "${v.vantage}" skipped: ${v.reason}`));
