@@ -1,5 +1,5 @@
 /**
- * Metadata (key 3), versions 0-8.
+ * Metadata (key 3), versions 0-12 (v9+ flexible; tested with the Java client 3.9, which sends v12).
  * - Brokers: this node only, at the advertised endpoint of the listener the client connected on.
  * - Topics: all (v0 empty list / v1+ null) or the named ones; unknown names are auto-created when
  *   auto.create.topics.enable=true and (v4+) allow_auto_topic_creation, with num.partitions partitions.
@@ -7,7 +7,8 @@
  *   the topic comes back complete (clients accept both).
  * - Leader epochs are the partitions' real (persisted) epochs; controller = this node; cluster id from
  *   meta.properties.
- * Not implemented: authorized operations (always -2147483648, "not requested"), v9+ (flexible) until tested.
+ * Topics can be named by id (v10+, name null): UNKNOWN_TOPIC_ID when the id is unknown.
+ * Not implemented: authorized operations (always -2147483648, "not requested").
  */
 import type { HandlerEntry, RequestContext } from '../dispatch.js';
 import type { MetadataRequest, MetadataResponse, MetadataResponseTopic } from '../../protocol/generated/metadata.js';
@@ -48,7 +49,7 @@ export function brokerEndpoint(ctx: RequestContext): { host: string; port: numbe
 export const handler: HandlerEntry<MetadataRequest, MetadataResponse> = {
   apiKey: 3,
   minVersion: 0,
-  maxVersion: 8,
+  maxVersion: 12,
   handle(req, ctx) {
     const b = ctx.broker;
     const ep = brokerEndpoint(ctx);

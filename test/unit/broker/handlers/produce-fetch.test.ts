@@ -192,6 +192,13 @@ describe('Metadata', () => {
     expect(plain.topics[0].partitions[0]).toMatchObject({ leaderId: 1, leaderEpoch: 0, replicaNodes: [1], isrNodes: [1] });
   });
 
+  it('v10+ looks topics up by id (UNKNOWN_TOPIC_ID when unknown)', async () => {
+    const id = broker.running!.context.topics.get('f1')!.topicId;
+    const ask = (topicId: string) => (metadata.handle({ topics: [{ name: null, topicId }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false }, ctx(3, 12)) as MetadataResponse).topics[0];
+    expect(ask(id)).toMatchObject({ errorCode: 0, name: 'f1', topicId: id });
+    expect(ask('AAAAAAAAAAAAAAAAAAAAAQ')).toMatchObject({ errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null });
+  });
+
   it('auto-creates only when allowed, and rejects invalid names', async () => {
     const ask = (name: string, allow: boolean, version = 8) => (metadata.handle({ topics: [{ name, topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }], allowAutoTopicCreation: allow, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false }, ctx(3, version)) as MetadataResponse).topics[0];
     expect(ask('auto-no', false).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
