@@ -14,7 +14,7 @@
  */
 import { randomBytes as cryptoRandomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KstackError } from '../errors.js';
@@ -141,9 +141,29 @@ function timestamp(now: Date): string {
   return now.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
 }
 
+/**
+ * mkdir -p, one level at a time: Node 20's recursive mkdir never returns on some pseudo file systems (it loops
+ * on ENOENT under /proc), and a clear error beats a hang.
+ */
+export async function makeDirs(path: string): Promise<void> {
+  const missing: string[] = [];
+  let p = resolve(path);
+  while (!existsSync(p)) {
+    missing.unshift(p);
+    const parent = dirname(p);
+    if (parent === p) break;
+    p = parent;
+  }
+  for (const dir of missing) {
+    await mkdir(dir).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST') throw err;
+    });
+  }
+}
+
 /** Writes a file through a temporary sibling and a rename, so readers never see half a file. */
 export async function writeFileAtomic(path: string, content: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+  await makeDirs(dirname(path));
   const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
   try {
     await writeFile(tmp, content, { encoding: 'utf8', flag: 'wx' });
@@ -157,7 +177,7 @@ export async function writeFileAtomic(path: string, content: string): Promise<vo
 async function archive(workspace: string, owned: string[], mode: string, now: Date): Promise<string> {
   let rel = join(ARCHIVE_DIR, `${timestamp(now)}-${mode}`);
   for (let n = 2; existsSync(join(workspace, rel)); n++) rel = join(ARCHIVE_DIR, `${timestamp(now)}-${mode}-${n}`);
-  await mkdir(join(workspace, rel), { recursive: true });
+  await makeDirs(join(workspace, rel));
   // stack.json moves last, so an interrupted archive still leaves a workspace init refuses to treat as complete.
   const ordered = [...owned.filter((e) => e !== STACK_FILE), ...owned.filter((e) => e === STACK_FILE)];
   for (const entry of ordered) await rename(join(workspace, entry), join(workspace, rel, entry));
@@ -169,6 +189,10 @@ export async function initWorkspace(request: InitRequest, ctx: InitContext): Pro
   const workspace = resolve(request.dir);
   const now = ctx.now ?? (() => new Date());
   const random = ctx.randomBytes ?? ((n: number) => cryptoRandomBytes(n));
+  const kind = await stat(workspace).catch(() => null);
+  if (kind && !kind.isDirectory()) {
+    throw new KstackError('KSTACK_BAD_OPTION', `--dir ${request.dir} is a file, not a directory`, { exitCode: 2, fix: 'choose a directory for the workspace: kstack init --dir <dir>' });
+  }
   const existing = await inspectWorkspace(workspace);
   const forceFix = (what: string) => `kstack init ${optionsText(request)} --force   (moves ${what} to ${join(workspace, ARCHIVE_DIR)}/<time>-<mode>/ and starts clean)`;
 
@@ -219,18 +243,27 @@ export async function initWorkspace(request: InitRequest, ctx: InitContext): Pro
     });
   }
 
-  const archivedTo = mustArchive ? await archive(workspace, existing.owned, archiveMode, now()) : null;
-  const written: string[] = [];
-  const kept: string[] = [];
-  for (const file of rendered.files) {
-    if (await agreesAlready(workspace, file, plan)) kept.push(file.path);
-    else {
-      await writeFileAtomic(join(workspace, file.path), file.content);
-      written.push(file.path);
+  try {
+    const archivedTo = mustArchive ? await archive(workspace, existing.owned, archiveMode, now()) : null;
+    const written: string[] = [];
+    const kept: string[] = [];
+    for (const file of rendered.files) {
+      if (await agreesAlready(workspace, file, plan)) kept.push(file.path);
+      else {
+        await writeFileAtomic(join(workspace, file.path), file.content);
+        written.push(file.path);
+      }
     }
+    for (const dir of rendered.dirs) await makeDirs(join(workspace, dir));
+    return { plan, written, kept, archivedTo, keptClusterId: clusterId !== null };
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    // stack.json is written last, so a workspace cut short here is refused by the next init until --force.
+    throw new KstackError('KSTACK_WRITE_FAILED', `cannot write the workspace ${workspace}: ${e.code ? `${e.code} ${e.path ?? ''}`.trim() : e.message}`, {
+      fix: e.code === 'EACCES' || e.code === 'EPERM' ? `choose a directory you can write: kstack init --dir <dir>` : `check the disk and the path, then run the same kstack init again with --force`,
+      cause: err,
+    });
   }
-  for (const dir of rendered.dirs) await mkdir(join(workspace, dir), { recursive: true });
-  return { plan, written, kept, archivedTo, keptClusterId: clusterId !== null };
 }
 
 /**

@@ -134,3 +134,24 @@ describe('init over an existing workspace', () => {
     }
   });
 });
+
+describe('init on paths it cannot use', () => {
+  it('a file where the workspace should be: a clear refusal', async () => {
+    writeFileSync(join(dir, 'ws'), 'a file');
+    const err = await refusal(initWorkspace(await req({}), ctx));
+    expect(err.code).toBe('KSTACK_BAD_OPTION');
+    expect(err.message).toContain('is a file, not a directory');
+  });
+
+  it.skipIf(process.getuid?.() === 0)('a directory it may not write: KSTACK_WRITE_FAILED, not a crash', async () => {
+    const { chmodSync } = await import('node:fs');
+    chmodSync(dir, 0o500);
+    try {
+      const err = await refusal(initWorkspace(await req({}), ctx));
+      expect(err.code).toBe('KSTACK_WRITE_FAILED');
+      expect(err.fix).toContain('--dir');
+    } finally {
+      chmodSync(dir, 0o700);
+    }
+  });
+});
