@@ -10,6 +10,7 @@ import { parseVoters } from '../../../src/listeners/voters.js';
 import { parseMetaProperties } from '../../../src/stack/render/meta-properties.js';
 import { parseStackJson } from '../../../src/stack/render/stack-json.js';
 import { resolveListenerConfig } from '../../../src/listeners/listener-config.js';
+import { checkBrokerConfig } from '../../../src/listeners/rules.js';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const templates: Templates = {
@@ -55,6 +56,8 @@ function checkWorkspace(o: PlanOptions): void {
     const isBroker = node.roles.includes('broker');
     // Every rule Kafka 3.x checks at start-up (L1-L20) holds.
     expect(resolveListenerConfig(sp).problems).toEqual([]);
+    // ... and the listener doctor's rules (src/listeners/rules.ts) find nothing either.
+    expect(checkBrokerConfig({ values: sp.toMap() }).filter((f) => f.severity !== 'ok')).toEqual([]);
     expect(sp.get('log.dirs')).toBe(node.dataDir);
     expect(Number(sp.get('offsets.topic.replication.factor'))).toBeLessThanOrEqual(brokerCount);
     expect(Number(sp.get('transaction.state.log.replication.factor'))).toBeLessThanOrEqual(brokerCount);
