@@ -5,3 +5,4 @@ export * from './compression.js';
 export * from './crc.js';
 export * from './errors.js';
 export * from './legacy.js';
+export * from './produce.js';
