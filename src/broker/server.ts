@@ -12,7 +12,6 @@
  * Kafka 2.x/3.x broker does: see zookeeper/broker-zk.ts), or neither (standalone).
  * Only PLAINTEXT listeners are served; SSL / SASL listeners are refused at start with a clear error.
  */
-import { attachZooKeeper } from './zookeeper/broker-zk.js';
 import type { ZkMembership } from './zookeeper/registration.js';
 import { createServer, type Server, type Socket } from 'node:net';
 import { hostname } from 'node:os';
@@ -346,6 +345,8 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
   let zk: ZkMembership | null = null;
   if (config.mode === 'zk') {
     try {
+      // Loaded only in zk mode: the ZooKeeper client is not worth its start-up time to a KRaft or standalone broker.
+      const { attachZooKeeper } = await import('./zookeeper/broker-zk.js');
       zk = await attachZooKeeper(ctx, {
         zookeeperConnect: config.get('zookeeper.connect')!,
         sessionTimeoutMs: config.getInt('zookeeper.session.timeout.ms'),
