@@ -15,6 +15,8 @@ export async function buildProgram(invoked?: string): Promise<Command> {
     .name('kstack')
     .description('A working Kafka stack in one command: a native Kafka broker (no JVM, no Docker), ZooKeeper or KRaft, and a listener doctor.')
     .version(VERSION)
+    // Program options only before the command name, so a command may have its own --version (kstack compose).
+    .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   await registerCommands(program, invoked);

@@ -22,13 +22,7 @@ const COMMANDS: CommandEntry[] = [
   { name: 'topics', load: async () => (await import('./topics.js')).registerTopics },
   { name: 'groups', load: async () => (await import('./groups.js')).registerGroups },
   { name: 'doctor', load: async () => (await import('./doctor.js')).registerDoctor },
-  {
-    name: 'compose',
-    load: async () => {
-      const { registerPending } = await import('./not-yet.js');
-      return (program) => registerPending(program, { name: 'compose', summary: 'Write a docker-compose.yml for Apache Kafka', arrivesWith: 'the docker engine work' });
-    },
-  },
+  { name: 'compose', load: async () => (await import('./compose.js')).registerCompose },
 ];
 
 export const COMMAND_NAMES: readonly string[] = COMMANDS.map((c) => c.name);
