@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -99,6 +99,23 @@ describe('kstack init', () => {
       expect(r.stderr).toContain(text);
     }
     expect(readdirSync(cwd).sort()).toEqual(['D', 'D2']);
+  });
+
+  it('a port in use: exit 2, the holder named, nothing written', async () => {
+    const { createServer } = await import('node:net');
+    const base = await freePortRange(2);
+    const holder = createServer();
+    await new Promise<void>((r) => holder.listen(base, '127.0.0.1', r));
+    try {
+      const r = await kstack(['init', '--dir', 'P', '--base-port', String(base)], cwd);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('KSTACK_PORT_IN_USE');
+      expect(r.stderr).toContain(`port ${base} (broker-1 PLAINTEXT, 127.0.0.1) is in use`);
+      expect(r.stderr).toContain(`pid ${process.pid}`);
+      expect(existsSync(join(cwd, 'P'))).toBe(false);
+    } finally {
+      holder.close();
+    }
   });
 
   it('--help shows examples', async () => {
