@@ -115,7 +115,7 @@ export function parseCompose(text: string, file: string, opts: ComposeReadOption
   const doc = parseDocument(text, { merge: true, lineCounter: lc, prettyErrors: false });
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
-    const line = e.linePos?.[0]?.line;
+    const line = e.linePos?.[0]?.line ?? (e.pos ? lc.linePos(e.pos[0]).line : undefined);
     throw new KstackError('KSTACK_COMPOSE_UNREADABLE', `${file}${line ? `:${line}` : ''}: not valid YAML: ${e.message.split('\n')[0]}`, { exitCode: 2, fix: 'fix the YAML syntax at that line (docker compose config shows the same error)' });
   }
   let js: unknown;
