@@ -11,6 +11,7 @@
  *   until answers go out. A `write()` that returns false pauses reading until 'drain'.
  * - Ordering: every frame gets a sequence number; answers (or "no answer" for acks=0 Produce) complete slots,
  *   and slots are flushed strictly in sequence order even when processors finish out of order.
+ * - A connection idle for connections.max.idle.ms (nothing received, nothing in flight) is closed, as Kafka does.
  * - A processor that throws or rejects is a bug or a malformed request: the error is logged and THIS connection is
  *   closed; nothing else is affected.
  */
@@ -31,6 +32,8 @@ export interface ConnectionOptions {
   maxInFlightBytes: number;
   process: FrameProcessor;
   logger: Logger;
+  /** connections.max.idle.ms: close a connection with no traffic and nothing in flight for this long (0 = never). */
+  idleTimeoutMs?: number;
   onClose?: (conn: Connection) => void;
 }
 
@@ -77,6 +80,20 @@ export class Connection {
     socket.on('error', (err) => {
       if (this.opts.logger.isEnabled('DEBUG')) this.opts.logger.debug(`Connection ${this.describe()} error: ${err.message}`);
     });
+    if (opts.idleTimeoutMs && opts.idleTimeoutMs > 0) {
+      const idleMs = opts.idleTimeoutMs;
+      socket.setTimeout(idleMs);
+      socket.on('timeout', () => {
+        // Kafka's Selector closes idle connections quietly; a parked request (long-poll Fetch) is not idleness.
+        // Node does not re-arm the timer after it fired, so re-arm it while a request is in flight.
+        if (this.inFlightBytes > 0) {
+          socket.setTimeout(idleMs);
+          return;
+        }
+        if (this.opts.logger.isEnabled('DEBUG')) this.opts.logger.debug(`Closing idle connection ${this.describe()}`);
+        this.close();
+      });
+    }
     socket.on('close', () => {
       this.closed = true;
       this.done.clear();

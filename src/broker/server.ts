@@ -311,6 +311,7 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
           maxInFlightBytes: maxInFlight,
           process: (frame, c) => (isController ? controllerProcessor : processor)(frame, c),
           logger: socketLogger,
+          idleTimeoutMs: config.getInt('connections.max.idle.ms'),
           onClose: (c) => connections.delete(c),
         });
         connections.add(conn);

@@ -115,16 +115,24 @@ export const handler: HandlerEntry<FetchRequest, FetchResponse> = {
         resolve(collect(b, req, ctx.apiVersion).response);
       };
       const timer = setTimeout(finish, Math.min(req.maxWaitMs, 2_147_483_647));
-      // Re-check on every append; answer once min_bytes are ready (or at the timeout).
+      timer.unref();
+      // Re-check after appends (coalesced: a burst of appends costs one re-read); answer once min_bytes are ready
+      // or at the timeout.
+      let scheduled = false;
       const unsubscribe = b.waitForAppend(keys, () => {
-        if (settled) return;
-        const now = collect(b, req, ctx.apiVersion);
-        if (now.bytes >= req.minBytes || now.errors) {
-          settled = true;
-          clearTimeout(timer);
-          unsubscribe();
-          resolve(now.response);
-        }
+        if (settled || scheduled) return;
+        scheduled = true;
+        setImmediate(() => {
+          scheduled = false;
+          if (settled) return;
+          const now = collect(b, req, ctx.apiVersion);
+          if (now.bytes >= req.minBytes || now.errors) {
+            settled = true;
+            clearTimeout(timer);
+            unsubscribe();
+            resolve(now.response);
+          }
+        });
       });
     });
   },

@@ -137,3 +137,30 @@ describe('Connection', () => {
     expect(b.received).toHaveLength(0);
   });
 });
+
+describe('Connection idle timeout', () => {
+  it('closes a connection idle for connections.max.idle.ms, but not while a request is parked', async () => {
+    let release!: () => void;
+    let resolveConn!: (c: Connection) => void;
+    const conn = new Promise<Connection>((r) => (resolveConn = r));
+    const server = createServer((socket) => {
+      resolveConn(
+        new Connection(socket, {
+          id: 1, listenerName: 'PLAINTEXT', maxRequestBytes: 1024, maxInFlightBytes: 1 << 20, logger, idleTimeoutMs: 100,
+          process: (f) => new Promise((r) => (release = () => r(answer(f)))),
+        }),
+      );
+    });
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const client = connect((server.address() as { port: number }).port, '127.0.0.1');
+    client.on('error', () => {});
+    await new Promise<void>((r) => client.once('connect', () => r()));
+    client.write(frame(1));
+    const c = await conn;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(c.isClosed).toBe(false);
+    release();
+    await until(() => c.isClosed);
+  });
+});
