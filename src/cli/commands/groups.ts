@@ -5,37 +5,8 @@
 import type { Command } from 'commander';
 import { AssignerProtocol, type Admin } from 'kafkajs';
 import { KstackError } from '../../errors.js';
-import { resolveBootstrap } from '../../client/bootstrap.js';
-import { connectKafka } from '../../client/kafka-client.js';
 import { planOffsetReset, type ResetSpec } from '../../client/offset-reset.js';
-import { connectOrExplain } from './produce.js';
-
-interface Common {
-  bootstrap?: string;
-  dir?: string;
-  json?: boolean;
-}
-
-function common(cmd: Command): Command {
-  return cmd
-    .option('-b, --bootstrap <servers>', 'bootstrap servers (default: the running stack, else 127.0.0.1:9092)')
-    .option('--dir <dir>', 'stack workspace to read the bootstrap servers from', '.kstack')
-    .option('--json', 'print JSON on stdout');
-}
-
-async function withAdmin<T>(opts: Common, work: (admin: Admin) => Promise<T>): Promise<T> {
-  const bootstrap = resolveBootstrap({ bootstrap: opts.bootstrap, dir: opts.dir });
-  const admin = connectKafka({ bootstrap, clientId: 'kstack-groups' }).admin();
-  await connectOrExplain(admin, bootstrap);
-  try {
-    return await work(admin);
-  } catch (err) {
-    if (err instanceof KstackError) throw err;
-    throw new KstackError('KSTACK_ADMIN_FAILED', (err as Error).message);
-  } finally {
-    await admin.disconnect();
-  }
-}
+import { addAdminOptions, withAdmin, type AdminOptions } from './admin-client.js';
 
 interface OffsetRow {
   group: string;
@@ -107,15 +78,15 @@ Examples:
   kstack groups delete old-group`,
     );
 
-  common(groups.command('list').description('List consumer groups')).action(async (opts: Common) => {
-    const result = await withAdmin(opts, (admin) => admin.listGroups());
+  addAdminOptions(groups.command('list').description('List consumer groups')).action(async (opts: AdminOptions) => {
+    const result = await withAdmin(opts, 'kstack-groups', (admin) => admin.listGroups());
     const ids = result.groups.map((g) => g.groupId).sort();
     if (opts.json) process.stdout.write(`${JSON.stringify(result.groups)}\n`);
     else for (const id of ids) process.stdout.write(`${id}\n`);
   });
 
-  common(groups.command('describe').description('Show state, members, committed offsets and lag').argument('<group>')).action(async (group: string, opts: Common) => {
-    const d = await withAdmin(opts, (admin) => describeGroup(admin, group));
+  addAdminOptions(groups.command('describe').description('Show state, members, committed offsets and lag').argument('<group>')).action(async (group: string, opts: AdminOptions) => {
+    const d = await withAdmin(opts, 'kstack-groups', (admin) => describeGroup(admin, group));
     if (opts.json) {
       process.stdout.write(`${JSON.stringify(d, null, 2)}\n`);
       return;
@@ -130,7 +101,7 @@ Examples:
     process.stdout.write(`${table([header, ...body])}\n`);
   });
 
-  common(groups.command('reset-offsets').description('Reset a group\'s committed offsets on a topic (dry run unless --execute)').argument('<group>'))
+  addAdminOptions(groups.command('reset-offsets').description('Reset a group\'s committed offsets on a topic (dry run unless --execute)').argument('<group>'))
     .requiredOption('--topic <topic>', 'topic whose offsets to reset')
     .option('--to-earliest', 'the earliest offset still in the log')
     .option('--to-latest', 'the log end offset')
@@ -138,7 +109,7 @@ Examples:
     .option('--shift-by <n>', 'move the committed offset by n (negative: back)')
     .option('--to-datetime <iso>', 'the first offset at or after this time, e.g. 2026-11-26T08:00:00Z')
     .option('--execute', 'apply the plan (without it, only print it)')
-    .action(async (group: string, opts: Common & { topic: string; toEarliest?: boolean; toLatest?: boolean; toOffset?: string; shiftBy?: string; toDatetime?: string; execute?: boolean }) => {
+    .action(async (group: string, opts: AdminOptions & { topic: string; toEarliest?: boolean; toLatest?: boolean; toOffset?: string; shiftBy?: string; toDatetime?: string; execute?: boolean }) => {
       const specs: ResetSpec[] = [];
       if (opts.toEarliest) specs.push({ kind: 'earliest' });
       if (opts.toLatest) specs.push({ kind: 'latest' });
@@ -150,7 +121,7 @@ Examples:
       if ((spec.kind === 'offset' && !Number.isInteger(spec.offset)) || (spec.kind === 'shift' && !Number.isInteger(spec.by)) || (spec.kind === 'datetime' && Number.isNaN(spec.timestamp))) {
         throw new KstackError('KSTACK_BAD_OPTION', 'the reset target is not a whole number or an ISO date-time', { exitCode: 2 });
       }
-      const plan = await withAdmin(opts, async (admin) => {
+      const plan = await withAdmin(opts, 'kstack-groups', async (admin) => {
         const { groups: described } = await admin.describeGroups([group]);
         const state = described[0]?.state ?? 'Dead';
         if (state !== 'Empty' && state !== 'Dead') {
@@ -188,8 +159,8 @@ Examples:
       }
     });
 
-  common(groups.command('delete').description('Delete consumer groups and their committed offsets').argument('<groups...>')).action(async (ids: string[], opts: Common) => {
-    await withAdmin(opts, (admin) => admin.deleteGroups(ids));
+  addAdminOptions(groups.command('delete').description('Delete consumer groups and their committed offsets').argument('<groups...>')).action(async (ids: string[], opts: AdminOptions) => {
+    await withAdmin(opts, 'kstack-groups', (admin) => admin.deleteGroups(ids));
     process.stderr.write(`Deletion of requested consumer groups (${ids.map((g) => `'${g}'`).join(', ')}) was successful.\n`);
   });
 }

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { KstackError } from '../../errors.js';
 import { systemPlatform } from '../../platform.js';
-import { initWorkspace, type InitResult } from '../../stack/apply.js';
+import { initWorkspace, type InitRequest, type InitResult } from '../../stack/apply.js';
 import { PLAN_DEFAULTS, type StackMode } from '../../stack/plan.js';
 import { createOutput } from '../output.js';
 
@@ -47,17 +47,37 @@ function summary(result: InitResult): string[] {
   return lines;
 }
 
-export function registerInit(program: Command): void {
-  program
-    .command('init')
-    .description('Render a stack workspace (server.properties, log4j.properties, zoo.cfg, meta.properties, stack.json)')
+/** The options that shape a stack; `init` and `up` take the same ones. */
+export function addStackOptions(cmd: Command): Command {
+  return cmd
     .option('--mode <mode>', 'metadata mode: kraft or zk', PLAN_DEFAULTS.mode)
     .option('--brokers <n>', 'number of brokers', String(PLAN_DEFAULTS.brokers))
     .option('--zookeepers <n>', 'ZooKeeper ensemble size in zk mode: 1, 3 or 5 (default 1)')
     .option('--controllers <n>', 'dedicated KRaft controller nodes (default: brokers double as controllers)')
     .option('--dir <dir>', 'workspace directory', PLAN_DEFAULTS.dir)
     .option('--host <host>', 'host clients use to reach the brokers (bound and advertised)', PLAN_DEFAULTS.host)
-    .option('--base-port <port>', 'first port; the stack uses consecutive ports from here', String(PLAN_DEFAULTS.basePort))
+    .option('--base-port <port>', 'first port; the stack uses consecutive ports from here', String(PLAN_DEFAULTS.basePort));
+}
+
+export type StackOptions = Pick<InitOptions, 'mode' | 'brokers' | 'zookeepers' | 'controllers' | 'dir' | 'host' | 'basePort' | 'force'>;
+
+/** Validates the stack options into an init request (KSTACK_BAD_OPTION, exit 2, for anything malformed). */
+export function stackRequest(opts: StackOptions): InitRequest {
+  return {
+    mode: modeOption(opts.mode),
+    brokers: integerOption('--brokers', opts.brokers),
+    zookeepers: opts.zookeepers === undefined ? undefined : integerOption('--zookeepers', opts.zookeepers),
+    controllers: opts.controllers === undefined ? undefined : integerOption('--controllers', opts.controllers),
+    dir: opts.dir,
+    host: opts.host,
+    basePort: integerOption('--base-port', opts.basePort),
+    force: Boolean(opts.force),
+  };
+}
+
+export function registerInit(program: Command): void {
+  addStackOptions(program.command('init'))
+    .description('Render a stack workspace (server.properties, log4j.properties, zoo.cfg, meta.properties, stack.json)')
     .option('--force', 'archive an existing workspace that cannot be updated (other mode or nodes) and start clean')
     .option('--json', 'print the plan and the written files as JSON on stdout')
     .addHelpText(
@@ -79,19 +99,7 @@ Examples:
     )
     .action(async (opts: InitOptions) => {
       const out = createOutput();
-      const result = await initWorkspace(
-        {
-          mode: modeOption(opts.mode),
-          brokers: integerOption('--brokers', opts.brokers),
-          zookeepers: opts.zookeepers === undefined ? undefined : integerOption('--zookeepers', opts.zookeepers),
-          controllers: opts.controllers === undefined ? undefined : integerOption('--controllers', opts.controllers),
-          dir: opts.dir,
-          host: opts.host,
-          basePort: integerOption('--base-port', opts.basePort),
-          force: Boolean(opts.force),
-        },
-        { platform: systemPlatform() },
-      );
+      const result = await initWorkspace(stackRequest(opts), { platform: systemPlatform() });
       if (opts.json) out.json({ plan: result.plan, written: result.written, kept: result.kept, archivedTo: result.archivedTo, keptClusterId: result.keptClusterId });
       else {
         for (const line of summary(result)) out.info(line);

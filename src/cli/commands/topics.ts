@@ -1,37 +1,7 @@
 /** `kstack topics list|create|describe|delete`: topic administration through the Kafka admin protocol. */
 import type { Command } from 'commander';
-import type { Admin } from 'kafkajs';
 import { KstackError } from '../../errors.js';
-import { resolveBootstrap } from '../../client/bootstrap.js';
-import { connectKafka } from '../../client/kafka-client.js';
-import { connectOrExplain } from './produce.js';
-
-interface Common {
-  bootstrap?: string;
-  dir?: string;
-  json?: boolean;
-}
-
-async function withAdmin<T>(opts: Common, work: (admin: Admin) => Promise<T>): Promise<T> {
-  const bootstrap = resolveBootstrap({ bootstrap: opts.bootstrap, dir: opts.dir });
-  const admin = connectKafka({ bootstrap, clientId: 'kstack-admin' }).admin();
-  await connectOrExplain(admin, bootstrap);
-  try {
-    return await work(admin);
-  } catch (err) {
-    if (err instanceof KstackError) throw err;
-    throw new KstackError('KSTACK_ADMIN_FAILED', (err as Error).message);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-function common(cmd: Command): Command {
-  return cmd
-    .option('-b, --bootstrap <servers>', 'bootstrap servers (default: the running stack, else 127.0.0.1:9092)')
-    .option('--dir <dir>', 'stack workspace to read the bootstrap servers from', '.kstack')
-    .option('--json', 'print JSON on stdout');
-}
+import { addAdminOptions, withAdmin, type AdminOptions } from './admin-client.js';
 
 function parseConfigs(entries: string[]): { name: string; value: string }[] {
   return entries.map((entry) => {
@@ -55,19 +25,19 @@ Examples:
   kstack topics delete orders`,
     );
 
-  common(topics.command('list').description('List topics')).action(async (opts: Common) => {
-    const names = await withAdmin(opts, (admin) => admin.listTopics());
+  addAdminOptions(topics.command('list').description('List topics')).action(async (opts: AdminOptions) => {
+    const names = await withAdmin(opts, 'kstack-admin', (admin) => admin.listTopics());
     const visible = names.filter((n) => !n.startsWith('__')).sort();
     if (opts.json) process.stdout.write(`${JSON.stringify(visible)}\n`);
     else for (const n of visible) process.stdout.write(`${n}\n`);
   });
 
-  common(topics.command('create').description('Create a topic').argument('<topic>'))
+  addAdminOptions(topics.command('create').description('Create a topic').argument('<topic>'))
     .option('-p, --partitions <n>', 'number of partitions', '1')
     .option('-r, --replication-factor <n>', 'replication factor', '1')
     .option('-c, --config <key=value...>', 'topic configuration', [])
-    .action(async (topic: string, opts: Common & { partitions: string; replicationFactor: string; config: string[] }) => {
-      const created = await withAdmin(opts, (admin) =>
+    .action(async (topic: string, opts: AdminOptions & { partitions: string; replicationFactor: string; config: string[] }) => {
+      const created = await withAdmin(opts, 'kstack-admin', (admin) =>
         admin.createTopics({
           waitForLeaders: true,
           topics: [{ topic, numPartitions: Number(opts.partitions), replicationFactor: Number(opts.replicationFactor), configEntries: parseConfigs(opts.config) }],
@@ -77,8 +47,8 @@ Examples:
       process.stderr.write(`created topic ${topic}\n`);
     });
 
-  common(topics.command('describe').description('Show partitions, leaders and replicas').argument('[topics...]')).action(async (names: string[], opts: Common) => {
-    const meta = await withAdmin(opts, (admin) => admin.fetchTopicMetadata(names.length > 0 ? { topics: names } : undefined));
+  addAdminOptions(topics.command('describe').description('Show partitions, leaders and replicas').argument('[topics...]')).action(async (names: string[], opts: AdminOptions) => {
+    const meta = await withAdmin(opts, 'kstack-admin', (admin) => admin.fetchTopicMetadata(names.length > 0 ? { topics: names } : undefined));
     const rows = meta.topics
       .filter((t) => names.length > 0 || !t.name.startsWith('__'))
       .sort((a, b) => a.name.localeCompare(b.name))
@@ -98,8 +68,8 @@ Examples:
     }
   });
 
-  common(topics.command('delete').description('Delete topics').argument('<topics...>')).action(async (names: string[], opts: Common) => {
-    await withAdmin(opts, (admin) => admin.deleteTopics({ topics: names }));
+  addAdminOptions(topics.command('delete').description('Delete topics').argument('<topics...>')).action(async (names: string[], opts: AdminOptions) => {
+    await withAdmin(opts, 'kstack-admin', (admin) => admin.deleteTopics({ topics: names }));
     process.stderr.write(`deleted ${names.join(', ')}\n`);
   });
 }

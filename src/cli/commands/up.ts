@@ -3,13 +3,12 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { KstackError } from '../../errors.js';
 import { systemPlatform } from '../../platform.js';
-import { PLAN_DEFAULTS } from '../../stack/plan.js';
 import { systemProcessProbe } from '../../stack/processes.js';
 import { upStack } from '../../stack/up.js';
 import { followStack, stopStack } from '../../stack/down.js';
 import { renderSummary } from '../../stack/summary.js';
 import { createOutput } from '../output.js';
-import { integerOption, modeOption } from './init.js';
+import { addStackOptions, integerOption, stackRequest } from './init.js';
 
 interface UpOptions {
   mode: string;
@@ -34,16 +33,8 @@ export function kstackBinPath(): string {
 }
 
 export function registerUp(program: Command): void {
-  program
-    .command('up')
+  addStackOptions(program.command('up'))
     .description('Start a stack: ZooKeeper or KRaft, native brokers, then a demo producer and consumer')
-    .option('--mode <mode>', 'metadata mode: kraft or zk', PLAN_DEFAULTS.mode)
-    .option('--brokers <n>', 'number of brokers', String(PLAN_DEFAULTS.brokers))
-    .option('--zookeepers <n>', 'ZooKeeper ensemble size in zk mode: 1, 3 or 5 (default 1)')
-    .option('--controllers <n>', 'dedicated KRaft controller nodes (default: brokers double as controllers)')
-    .option('--dir <dir>', 'workspace directory', PLAN_DEFAULTS.dir)
-    .option('--host <host>', 'host clients use to reach the brokers (bound and advertised)', PLAN_DEFAULTS.host)
-    .option('--base-port <port>', 'first port; the stack uses consecutive ports from here', String(PLAN_DEFAULTS.basePort))
     .option('--force', 'switch an existing workspace to other settings, archiving its data and cluster id first')
     .option('-d, --detach', 'return once the stack is ready and leave it running')
     .option('--no-demo', 'do not start the demo producer and consumer')
@@ -67,14 +58,7 @@ Examples:
       const rate = Number(opts.rate);
       if (!(rate > 0)) throw new KstackError('KSTACK_BAD_OPTION', `--rate must be a positive number, not "${opts.rate}"`, { exitCode: 2 });
       const request = {
-        mode: modeOption(opts.mode),
-        brokers: integerOption('--brokers', opts.brokers),
-        zookeepers: opts.zookeepers === undefined ? undefined : integerOption('--zookeepers', opts.zookeepers),
-        controllers: opts.controllers === undefined ? undefined : integerOption('--controllers', opts.controllers),
-        dir: opts.dir,
-        host: opts.host,
-        basePort: integerOption('--base-port', opts.basePort),
-        force: Boolean(opts.force),
+        ...stackRequest(opts),
         demo: opts.demo ? { topic: opts.topic, rate, group: 'kstack-demo' } : null,
         timeoutMs: integerOption('--timeout', opts.timeout),
       };
