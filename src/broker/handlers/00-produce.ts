@@ -12,6 +12,8 @@
  * - Idempotent batches (producer id ≥ 0): sequence checks (producers/producer-state.ts); duplicates are dropped
  *   and acknowledged with the original base offset.
  * - LogAppendTime topics: the log stamps MaxTimestamp (CRC recomputed) and the response carries the time.
+ * - message.timestamp.difference.max.ms (when set) → INVALID_TIMESTAMP, checked on the batch's first and largest
+ *   timestamps (Kafka checks every record).
  * Differs from Kafka: record-level validation (timestamps vs message.timestamp.difference.max.ms, compressed
  * record deltas) is not done on the hot path; broker-side recompression (compression.type other than producer)
  * is not implemented (batches are stored as produced). Not implemented: transactional batches (refused with
@@ -78,6 +80,16 @@ function produceToPartition(b: BrokerContext, version: number, topicName: string
   }
 
   const view = new RecordBatchView(batch, 0);
+  const maxDiff = Number(effectiveTopicConfig(b.config, topic.configs, 'message.timestamp.difference.max.ms'));
+  if (maxDiff < Number.MAX_SAFE_INTEGER && effectiveTopicConfig(b.config, topic.configs, 'message.timestamp.type') === 'CreateTime') {
+    // Header-level check (first and largest timestamp), so no record is decoded on the hot path.
+    const now = b.clock();
+    for (const ts of [view.baseTimestamp, view.maxTimestamp]) {
+      if (Math.abs(now - ts) > maxDiff) {
+        return failure(ErrorCode.INVALID_TIMESTAMP, `Timestamp ${ts} of message is out of range. The timestamp should be within [${now - maxDiff}, ${now + maxDiff}]`);
+      }
+    }
+  }
   if (view.isTransactional) return failure(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'Transactions are not supported by the kstack native broker');
   const key = partitionKey(topicName, partition);
   const producerId = view.producerId;

@@ -99,6 +99,12 @@ describe('Produce', () => {
     expect(view.timestampType).toBe(1);
   });
 
+  it('refuses timestamps outside message.timestamp.difference.max.ms with INVALID_TIMESTAMP', async () => {
+    await create('ts-window', 1, { 'message.timestamp.difference.max.ms': '60000' });
+    expect(await send('ts-window', batchOf(2))).toMatchObject({ errorCode: 0 });
+    expect(await send('ts-window', batchOf(2, { baseTimestamp: now - 3_600_000 }))).toMatchObject({ errorCode: ErrorCode.INVALID_TIMESTAMP });
+  });
+
   it('idempotent batches: duplicates get the original offset, gaps and old epochs are refused', async () => {
     await create('idem');
     const id = await initProducerId.handle({ transactionalId: null, transactionTimeoutMs: 60000, producerId: -1n, producerEpoch: -1 }, ctx(22, 1));
