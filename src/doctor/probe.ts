@@ -13,6 +13,7 @@
  */
 import { lookup } from 'node:dns/promises';
 import { existsSync } from 'node:fs';
+import { connect as tlsConnect } from 'node:tls';
 import { isWireError, WireConnection, describeGuess, errorName, type ApiVersionsResult, type WireError } from '../client/wire.js';
 import { isLoopbackHost } from '../listeners/rules.js';
 import type { DescribeConfigsResponse } from '../protocol/generated/describe-configs.js';
@@ -151,6 +152,15 @@ async function probeEndpoint(probe: EndpointProbe, opts: Required<Pick<ProbeOpti
       probe.steps.push({ step: 'api-versions', status: 'ok', detail: `v${versions.version}${down}: ${r.apiKeys.length} APIs`, ms: performance.now() - started });
     } catch (err) {
       const r = reasonOf(err);
+      if (r.reason === 'closed' || r.reason === 'request-timeout') {
+        const tls = await detectTls(addresses[0], probe.port, t, probe.host);
+        if (tls.tls) {
+          probe.steps.push({ step: 'api-versions', status: 'failed', detail: `${r.detail}; the port speaks TLS: ${tls.detail}` });
+          probe.failure = { step: 'api-versions', reason: 'not-kafka', guess: 'tls' };
+          skipRest(3, 'api-versions failed');
+          return;
+        }
+      }
       if (r.reason === 'closed') {
         // Kafka before 0.10 closes the connection on an unknown API; Metadata v0 may still work.
         probe.steps.push({ step: 'api-versions', status: 'failed', detail: `${r.detail} (Kafka older than 0.10, or not Kafka)` });
@@ -167,6 +177,13 @@ async function probeEndpoint(probe: EndpointProbe, opts: Required<Pick<ProbeOpti
     try {
       meta = await conn.metadata(versions ? { brokerVersions: versions.response } : { version: 0 });
     } catch (err) {
+      const r = reasonOf(err);
+      if (versions && r.reason === 'closed' && versions.response.apiKeys.some((k) => k.apiKey === 17)) {
+        // Kafka answers ApiVersions before authentication, then drops anything but SaslHandshake on a SASL listener.
+        failed('metadata', 3, err, 'ApiVersions answered but Metadata was dropped: the listener requires SASL authentication (SASL_PLAINTEXT / SASL_SSL) — ');
+        probe.failure = { step: 'metadata', reason: 'closed', guess: 'sasl' };
+        return;
+      }
       failed('metadata', 3, err);
       return;
     }
@@ -216,6 +233,32 @@ async function probeEndpoint(probe: EndpointProbe, opts: Required<Pick<ProbeOpti
   } finally {
     conn.close();
   }
+}
+
+/**
+ * Does `host:port` speak TLS? A TLS server usually drops a plaintext Kafka request without a word, so after such a
+ * silent close we try a real TLS handshake (certificate not verified: we only ask whether TLS answers).
+ */
+export function detectTls(host: string, port: number, timeoutMs: number, servername?: string): Promise<{ tls: boolean; detail: string }> {
+  return new Promise((resolve) => {
+    const socket = tlsConnect({ host, port, rejectUnauthorized: false, ...(servername && !/^[\d.:]+$/.test(servername) ? { servername } : {}) });
+    const done = (r: { tls: boolean; detail: string }): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(r);
+    };
+    const timer = setTimeout(() => done({ tls: false, detail: 'no TLS handshake within the timeout' }), timeoutMs);
+    socket.once('secureConnect', () => {
+      const cert = socket.getPeerCertificate();
+      const subject = cert && typeof cert.subject === 'object' ? cert.subject.CN : undefined;
+      done({ tls: true, detail: `TLS ${socket.getProtocol() ?? ''} handshake succeeded${subject ? ` (certificate CN=${subject})` : ''}` });
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => {
+      // An alert from the server (e.g. it wants a client certificate) is still TLS speaking.
+      const alert = /alert|handshake failure|certificate/i.test(err.message) && !/wrong version number|unknown protocol|packet length too long/i.test(err.message);
+      done({ tls: alert, detail: alert ? `TLS alert: ${err.message}` : err.message });
+    });
+  });
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
@@ -275,6 +318,10 @@ export function probeFindings(endpoints: readonly EndpointProbe[]): Finding[] {
     const data = { endpoint: e.endpoint, role: e.role, step: f?.step, ...(e.nodeId !== undefined ? { nodeId: e.nodeId } : {}) };
     if (!f) {
       out.push({ id: e.role === 'bootstrap' ? 'bootstrap' : 'advertised', severity: 'ok', message: `${e.endpoint}${via}: ${e.role === 'bootstrap' ? 'DNS, TCP, ApiVersions and Metadata work' : 'reachable, and the right node answers on the right listener'}`, fix: null, data });
+      continue;
+    }
+    if (f.guess === 'sasl') {
+      out.push({ id: 'M11', severity: 'error', message: `${e.role === 'bootstrap' ? 'bootstrap ' : 'bootstrap works, but '}${e.endpoint}${via} requires SASL authentication: a client without SASL settings is disconnected after ApiVersions.`, fix: 'security.protocol=SASL_PLAINTEXT (or SASL_SSL) and sasl.mechanism=… on the client, or advertise a PLAINTEXT listener', data });
       continue;
     }
     if (e.role === 'bootstrap') {

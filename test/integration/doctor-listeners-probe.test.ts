@@ -9,7 +9,7 @@
  * the reason when the jars or Java are missing). The same diagnoses are expected from both, and the static
  * doctor on the same server.properties names M6 too.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +25,7 @@ const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
 const NO_DOCKER = async () => ({ ok: false, detail: 'no Docker engine (test)' });
 
-interface Ports { good: number; dead: number; badHost: number; second: number; unused: number }
+interface Ports { good: number; dead: number; badHost: number; second: number; unused: number; tls?: number; toTls?: number }
 
 function listenerProps(p: Ports): Record<string, string> {
   return {
@@ -41,7 +41,7 @@ function problemIds(r: ProbeReport): string[] {
 }
 
 /** The expectations shared by both engines. */
-function describeCases(name: string, start: () => Promise<{ ports: Ports; nodeId: number; stop: () => Promise<void> }>, skip: string | null): void {
+function describeCases(name: string, start: () => Promise<{ ports: Ports; nodeId: number; stop: () => Promise<void> }>, skip: string | null, withTls = false): void {
   describe.skipIf(skip !== null)(`${name}${skip ? ` (skipped: ${skip})` : ''}`, () => {
     let ports: Ports;
     let nodeId: number;
@@ -92,6 +92,21 @@ function describeCases(name: string, start: () => Promise<{ ports: Ports; nodeId
       expect(adv.steps.find((s) => s.step === 'identity')?.detail).toContain(`lists node ${nodeId} as localhost:${ports.good}`);
     });
 
+    it.runIf(withTls)('a plaintext client on an SSL listener: M11 at bootstrap', async () => {
+      const r = await probeListeners({ bootstrap: [`127.0.0.1:${ports.tls}`], timeoutMs: 3000, dockerAvailable: NO_DOCKER });
+      expect(problemIds(r), JSON.stringify(r.endpoints, null, 1)).toEqual(['M11']);
+      expect(r.endpoints[0].failure).toMatchObject({ step: 'api-versions', guess: 'tls' });
+    });
+
+    it.runIf(withTls)("a PLAINTEXT listener advertising the SSL listener's port: M11 at the advertised endpoint", async () => {
+      const r = await probeListeners({ bootstrap: [`127.0.0.1:${ports.toTls}`], timeoutMs: 3000, dockerAvailable: NO_DOCKER });
+      expect(problemIds(r), JSON.stringify(r.endpoints, null, 1)).toEqual(['M11']);
+      const adv = r.endpoints.find((e) => e.role === 'advertised')!;
+      expect(adv.endpoint).toBe(`127.0.0.1:${ports.tls}`);
+      expect(adv.failure).toMatchObject({ step: 'api-versions', guess: 'tls' });
+      expect(r.verdict).toContain(`Bootstrap works, but node ${nodeId} advertises 127.0.0.1:${ports.tls}`);
+    });
+
     it('several bootstrap endpoints at once, and a bootstrap that is refused', async () => {
       const r = await probeListeners({ bootstrap: [`127.0.0.1:${ports.good}`, `127.0.0.1:${ports.unused}`], timeoutMs: 3000, dockerAvailable: NO_DOCKER });
       expect(problemIds(r)).toEqual(['bootstrap']);
@@ -115,25 +130,49 @@ describeCases(
   null,
 );
 
+/** A PKCS12 keystore made with openssl for the SSL listener; null when openssl is missing. */
+function makeKeystore(dir: string): string | null {
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+    execFileSync('openssl', ['pkcs12', '-export', '-in', join(dir, 'c.pem'), '-inkey', join(dir, 'k.pem'), '-out', join(dir, 'ks.p12'), '-passout', 'pass:kstack-test'], { stdio: 'ignore' });
+    return join(dir, 'ks.p12');
+  } catch {
+    return null;
+  }
+}
+
 const apacheSkip = apacheKafkaSkipReason();
+const keyDir = mkdtempSync(join(tmpdir(), 'kstack-doctor-tls-'));
+const keystore = apacheSkip ? null : makeKeystore(keyDir);
+afterAll(() => rmSync(keyDir, { recursive: true, force: true }));
 describeCases(
   'probe: Apache Kafka',
   async () => {
-    const [good, dead, badHost, second, unused] = await freePorts(5);
-    const ports = { good, dead, badHost, second, unused };
+    const [good, dead, badHost, second, unused, tls, toTls] = await freePorts(7);
+    const ports = { good, dead, badHost, second, unused, tls, toTls };
     const kafka: RunningApacheKafka = await startApacheKafka({
       listeners: [
         { name: 'GOOD', port: good, advertisedHost: 'localhost' },
         { name: 'DEADPORT', port: dead, advertisedPort: unused },
         { name: 'BADHOST', port: badHost, advertisedHost: 'broker.invalid' },
         { name: 'SECOND', port: second, advertisedPort: good },
+        { name: 'TLS', port: tls },
+        { name: 'TOTLS', port: toTls, advertisedPort: tls },
       ],
       interBrokerListener: 'GOOD',
       heapMb: 384,
+      overrides: {
+        'listener.security.protocol.map': 'GOOD:PLAINTEXT,DEADPORT:PLAINTEXT,BADHOST:PLAINTEXT,SECOND:PLAINTEXT,TLS:SSL,TOTLS:PLAINTEXT,CONTROLLER:PLAINTEXT',
+        'listener.name.tls.ssl.keystore.type': 'PKCS12',
+        'listener.name.tls.ssl.keystore.location': keystore!,
+        'listener.name.tls.ssl.keystore.password': 'kstack-test',
+        'listener.name.tls.ssl.key.password': 'kstack-test',
+      },
     });
     return { ports, nodeId: 1, stop: () => kafka.stop() };
   },
-  apacheSkip,
+  apacheSkip ?? (keystore ? null : 'openssl is needed to make a keystore for the SSL listener'),
+  true,
 );
 
 describe('static doctor and CLI on the same misconfiguration', () => {
