@@ -365,16 +365,11 @@ export function recordsPayload(buf: Buffer, start: number, options: RecordReadOp
 }
 
 /**
- * Walks every record of the batch at start without building record objects; fn (if given) is called with the
- * cursor positioned at the record's key length and must consume the rest of the record. Checks every length,
- * the record count and that nothing trails. Returns the number of records. Used by deep validation.
+ * Walks every record of the batch at start without building record objects (onRecord sees each offset delta).
+ * Checks every length, varint and header count, the record count and that nothing trails. Returns the number
+ * of records. Used by deep validation.
  */
-function walkRecords(
-  buf: Buffer,
-  start: number,
-  options: RecordReadOptions,
-  fn: ((c: ByteCursor, attributes: number, timestampDelta: number, offsetDelta: number, recordEnd: number) => void) | undefined,
-): number {
+function walkRecords(buf: Buffer, start: number, options: RecordReadOptions, onRecord?: (offsetDelta: number, index: number) => void): number {
   requireHeader(buf, start);
   const view = new RecordBatchView(buf, start);
   if (view.magic !== 2) throw new RecordFormatError(`record batch magic ${view.magic}, expected 2`);
@@ -391,21 +386,19 @@ function walkRecords(
     const recordEnd = c.pos + length;
     const outerEnd = c.end;
     c.end = recordEnd;
-    const attributes = c.int8();
-    const timestampDelta = c.varlong();
+    c.int8(); // attributes
+    c.varlong(); // timestamp delta
     const offsetDelta = c.varint();
-    if (fn) fn(c, attributes, timestampDelta, offsetDelta, recordEnd);
-    else {
+    if (onRecord) onRecord(offsetDelta, i);
+    c.skipVarBytes();
+    c.skipVarBytes();
+    const headers = c.varint();
+    if (headers < 0 || headers > c.remaining / 2) c.fail(`record ${i}: header count ${headers} is impossible`);
+    for (let h = 0; h < headers; h++) {
+      const keyLen = c.varint();
+      if (keyLen < 0 || keyLen > c.remaining) c.fail(`record ${i}: header key length ${keyLen} is impossible`);
+      c.pos += keyLen;
       c.skipVarBytes();
-      c.skipVarBytes();
-      const headers = c.varint();
-      if (headers < 0 || headers > c.remaining / 2) c.fail(`record ${i}: header count ${headers} is impossible`);
-      for (let h = 0; h < headers; h++) {
-        const keyLen = c.varint();
-        if (keyLen < 0 || keyLen > c.remaining) c.fail(`record ${i}: header key length ${keyLen} is impossible`);
-        c.pos += keyLen;
-        c.skipVarBytes();
-      }
     }
     if (c.pos !== recordEnd) c.fail(`record ${i}: ${recordEnd - c.pos} bytes left inside the record`);
     c.end = outerEnd;
@@ -483,26 +476,14 @@ export type RecordsValidation = { ok: true; count: number } | { ok: false; error
  */
 export function validateRecords(buf: Buffer, start: number, options: RecordReadOptions & { produce?: boolean } = {}): RecordsValidation {
   try {
-    let expected = 0;
     let badDelta = -1;
     const count = walkRecords(
       buf,
       start,
       options,
       options.produce
-        ? (c, _a, _t, offsetDelta) => {
-            if (offsetDelta !== expected && badDelta < 0) badDelta = expected;
-            expected++;
-            c.skipVarBytes();
-            c.skipVarBytes();
-            const headers = c.varint();
-            if (headers < 0 || headers > c.remaining / 2) c.fail(`header count ${headers} is impossible`);
-            for (let h = 0; h < headers; h++) {
-              const keyLen = c.varint();
-              if (keyLen < 0 || keyLen > c.remaining) c.fail(`header key length ${keyLen} is impossible`);
-              c.pos += keyLen;
-              c.skipVarBytes();
-            }
+        ? (offsetDelta, index) => {
+            if (offsetDelta !== index && badDelta < 0) badDelta = index;
           }
         : undefined,
     );
