@@ -452,6 +452,8 @@ function updateMemberAndRebalance(g: GroupState, m: Member, ev: JoinEvent, now: 
   }
   m.protocols = ev.protocols;
   m.protocolType = ev.protocolType;
+  // The only member may switch protocol type (supportsProtocols let it through); the group follows.
+  if (g.members.size === 1) g.protocolType = ev.protocolType;
   m.sessionTimeoutMs = ev.sessionTimeoutMs;
   m.rebalanceTimeoutMs = ev.rebalanceTimeoutMs;
   m.joinWaiter = ev.waiter;
