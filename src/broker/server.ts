@@ -15,7 +15,8 @@
 import type { ZkMembership } from './zookeeper/registration.js';
 import { createServer, type Server, type Socket } from 'node:net';
 import { hostname } from 'node:os';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { KstackError } from '../errors.js';
 import { getLogger, type Logger } from '../logging/index.js';
@@ -190,7 +191,7 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
   });
   if (!logs.cleanShutdown) logger.info(`[KafkaServer id=${config.nodeId}] The previous shutdown was not clean: partitions were recovered`);
 
-  const producers = new ProducerStateManager();
+  const producers = new ProducerStateManager(readProducerIdBlock(config.logDirs[0]), (end) => writeProducerIdBlock(config.logDirs[0], end));
   const waiters = new Map<string, Set<() => void>>();
   const table: HandlerTable = createHandlerTable();
 
@@ -392,6 +393,28 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
       return stopping;
     },
   };
+}
+
+/**
+ * `<log dir>/kstack-producer-id-block`: one line, the end (exclusive) of the last reserved block of producer ids,
+ * written (temp file + rename) before any id of a new block is handed out, so ids are never reused after a
+ * restart even when their producers never wrote.
+ */
+const PRODUCER_ID_BLOCK_FILE = 'kstack-producer-id-block';
+
+function readProducerIdBlock(dir: string): bigint {
+  try {
+    const text = readFileSync(join(dir, PRODUCER_ID_BLOCK_FILE), 'utf8').trim();
+    return /^\d+$/.test(text) ? BigInt(text) : 0n;
+  } catch {
+    return 0n;
+  }
+}
+
+function writeProducerIdBlock(dir: string, end: bigint): void {
+  const path = join(dir, PRODUCER_ID_BLOCK_FILE);
+  writeFileSync(`${path}.tmp`, `${end}\n`);
+  renameSync(`${path}.tmp`, path);
 }
 
 /** Scans a partition's batch headers (no decompression) and records idempotent producers' last sequences. */

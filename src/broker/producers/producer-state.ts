@@ -11,8 +11,8 @@
  * - same epoch: a batch equal to one of the cached 5 is a duplicate — dropped and acknowledged with the
  *   original base offset; otherwise firstSeq must be lastSeq + 1 (wrapping at 2^31-1 to 0), else 45.
  * Differences from Kafka: no transactional state (transactions are not implemented); state is rebuilt from the
- * log's batch headers at start-up (`observe`) instead of from .snapshot files; producer ids come from a counter
- * persisted by the caller (no ZooKeeper/KRaft producer-id blocks on a single node).
+ * log's batch headers at start-up (`record`) instead of from .snapshot files; producer ids come from blocks of
+ * 1000 reserved through the caller (server.ts persists them in the log dir), not from a controller.
  */
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 
@@ -49,17 +49,32 @@ function nextSeq(seq: number, delta: number): number {
   return n > INT32_MAX ? n - INT32_MAX - 1 : n;
 }
 
+/** Producer ids are reserved in blocks (as Kafka's controller hands out blocks of 1000) so each block costs one write. */
+export const PRODUCER_ID_BLOCK_SIZE = 1000n;
+
 export class ProducerStateManager {
   private readonly partitions = new Map<string, Map<bigint, ProducerEntry>>();
   private nextProducerId: bigint;
+  private reservedUpTo: bigint;
+  private readonly reserve: ((end: bigint) => void) | undefined;
 
-  constructor(firstProducerId = 0n) {
+  /**
+   * `firstProducerId`: the first id to hand out (the end of the block reserved before a restart).
+   * `reserve(end)`: persists "ids below `end` are taken" before any of them is handed out.
+   */
+  constructor(firstProducerId = 0n, reserve?: (end: bigint) => void) {
     this.nextProducerId = firstProducerId;
+    this.reservedUpTo = reserve ? firstProducerId : -1n;
+    this.reserve = reserve;
   }
 
   /** InitProducerId without a transactional id: a fresh id at epoch 0. */
   allocateProducerId(): { producerId: bigint; producerEpoch: number } {
     const producerId = this.nextProducerId;
+    if (this.reserve && producerId >= this.reservedUpTo) {
+      this.reservedUpTo = producerId + PRODUCER_ID_BLOCK_SIZE;
+      this.reserve(this.reservedUpTo);
+    }
     this.nextProducerId += 1n;
     return { producerId, producerEpoch: 0 };
   }

@@ -108,3 +108,15 @@ describe('startBroker', () => {
     await expect(startBroker({ config: cfg(`broker.id=1\nlisteners=PLAINTEXT://127.0.0.1:${port}\n`), out: () => {} })).rejects.toThrow(/cannot bind listener PLAINTEXT/);
   });
 });
+
+describe('producer ids across restarts', () => {
+  it('never hands out a producer id twice, even for producers that never wrote', async () => {
+    const config = cfg('broker.id=1\nlisteners=PLAINTEXT://127.0.0.1:0\n');
+    const a = await startBroker({ config, out: () => {} });
+    const first = a.context.producers.allocateProducerId().producerId;
+    await a.stop();
+    const b = await startBroker({ config, out: () => {} });
+    running.push(b);
+    expect(b.context.producers.allocateProducerId().producerId).toBeGreaterThan(first);
+  });
+});

@@ -56,3 +56,16 @@ describe('idempotent producer state', () => {
     expect(m.check('e', b(0, 1, 1)).kind).toBe('error');
   });
 });
+
+describe('producer id blocks', () => {
+  it('reserves ids in blocks of 1000 before handing them out, and resumes after the reserved block', () => {
+    const reserved: bigint[] = [];
+    const m = new ProducerStateManager(0n, (end) => reserved.push(end));
+    for (let i = 0; i < 1001; i++) m.allocateProducerId();
+    expect(reserved).toEqual([1000n, 2000n]);
+    // A restart resumes at the end of the last reservation: no id is handed out twice.
+    const after = new ProducerStateManager(reserved[reserved.length - 1], (end) => reserved.push(end));
+    expect(after.allocateProducerId().producerId).toBe(2000n);
+    expect(reserved[reserved.length - 1]).toBe(3000n);
+  });
+});
