@@ -29,6 +29,7 @@ import {
   parseProtocolMap,
   type SecurityProtocol,
 } from './endpoints.js';
+import type { PropertiesFile } from './properties.js';
 import { parseVoters, type Voter } from './voters.js';
 
 export interface BrokerConfigInput {
@@ -211,6 +212,22 @@ function reportListenerError(ctx: Ctx, err: ListenerConfigError, property: strin
     fix = ctx.line(property, items.map((i) => (/^[A-Za-z0-9_]+:\/\/[^/]*:\d+$/.test(i) ? i : 'PLAINTEXT://:9092')).join(',') || 'PLAINTEXT://:9092');
   }
   add(ctx, err.rule, 'error', err.message, fix, property === 'listeners' && err.rule === 'L2' ? 'listeners' : property);
+}
+
+/**
+ * The rules for a parsed server.properties (what the native broker and `kstack init` hold): findings point at the
+ * file's lines, fixes are properties lines.
+ */
+export function checkBrokerProperties(props: PropertiesFile, options: { kafkaMajor?: number } = {}): Finding[] {
+  return checkBrokerConfig({
+    values: props.toMap(),
+    sourceOf: (key) => {
+      const e = props.entry(key);
+      return e ? { file: props.source, line: e.line } : { file: props.source };
+    },
+    defaultSource: { file: props.source },
+    kafkaMajor: options.kafkaMajor ?? 3,
+  });
 }
 
 /** Every listener rule for one broker's effective configuration. */

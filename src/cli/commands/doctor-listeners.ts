@@ -70,6 +70,7 @@ export function registerDoctorListeners(doctor: Command): void {
       `
 Findings carry a stable id: L1-L20 are rules Kafka enforces at start-up (Kafka's own wording), M1-M11 mistakes
 Kafka accepts but clients trip over. The exit code is 1 when any finding is an error.
+(Node 20 itself stops with "node: <file>: not found" when an --env-file path does not exist.)
 
 Examples:
   kstack doctor listeners --config config/server.properties

@@ -4,7 +4,8 @@
  * finding per rule; these pin the details.
  */
 import { describe, expect, it } from 'vitest';
-import { checkBrokerConfig } from '../../../src/listeners/rules.js';
+import { parseProperties } from '../../../src/listeners/properties.js';
+import { checkBrokerConfig, checkBrokerProperties } from '../../../src/listeners/rules.js';
 
 const BASE: Record<string, string> = {
   'process.roles': 'broker,controller',
@@ -72,6 +73,12 @@ describe('checkBrokerConfig', () => {
     expect(check(over, { inContainer: true }).map((f) => [f.id, f.severity])).toEqual([['M5', 'error']]);
     // Loopback bind advertised as loopback on a host: a deliberate local-only broker, not a mistake.
     expect(check({ listeners: 'PLAINTEXT://127.0.0.1:9092,CONTROLLER://:9093' }).map((f) => f.id)).toEqual(['listeners']);
+  });
+
+  it('checkBrokerProperties points at the lines of a parsed server.properties', () => {
+    const props = parseProperties('process.roles=broker,controller\nnode.id=1\nlisteners=PLAINTEXT://:9092,CONTROLLER://:9093\ncontroller.listener.names=CONTROLLER\ncontroller.quorum.voters=1@localhost:9093\nadvertised.listeners=PLAINTEXT://0.0.0.0:9092\n', 'server.properties');
+    const [f] = checkBrokerProperties(props);
+    expect([f.id, f.source, f.fix]).toEqual(['L7', { file: 'server.properties', line: 6 }, 'advertised.listeners=PLAINTEXT://localhost:9092']);
   });
 
   it('never throws on garbage', () => {
