@@ -6,7 +6,7 @@
 import type { BrokerConfig } from '../config.js';
 import { TOPIC_CONFIG_DEFS, validateTopicConfig } from '../config.js';
 import type { BrokerContext } from '../context.js';
-import { DEFAULT_LOG_CONFIG, NEVER, type LogConfig } from '../log/log-config.js';
+import { DEFAULT_LOG_CONFIG, NEVER, validateLogConfig, type LogConfig } from '../log/log-config.js';
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import { isInternalTopic, validateTopicName, type TopicInfo } from './topic-registry.js';
 
@@ -62,10 +62,19 @@ export function checkCreateTopic(broker: BrokerContext, name: string, numPartiti
   if (replicationFactor > 1) {
     return err(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only 1 broker(s) are registered.`);
   }
+  return checkTopicConfigs(broker.config, configs);
+}
+
+/** Each config by Kafka's rules, then the combination as the storage engine will use it. */
+export function checkTopicConfigs(config: BrokerConfig, configs: ReadonlyMap<string, string | null>): TopicResult {
+  const overrides = new Map<string, string>();
   for (const [k, v] of configs) {
     const problem = validateTopicConfig(k, v);
     if (problem) return err(ErrorCode.INVALID_CONFIG, problem);
+    if (v !== null) overrides.set(k, v.trim());
   }
+  const problems = validateLogConfig(logConfigOf(config, overrides));
+  if (problems.length > 0) return err(ErrorCode.INVALID_CONFIG, problems.join('; '));
   return ok();
 }
 

@@ -3,8 +3,7 @@
  * topic-config update rules.
  */
 import type { BrokerContext } from '../../context.js';
-import { validateTopicConfig } from '../../config.js';
-import { logConfigOf } from '../../metadata/topic-admin.js';
+import { checkTopicConfigs, logConfigOf } from '../../metadata/topic-admin.js';
 import { ErrorCode } from '../../../protocol/generated/error-codes.js';
 
 export const RESOURCE_TOPIC = 2;
@@ -23,10 +22,8 @@ export interface AlterOutcome {
 export function applyTopicConfigs(b: BrokerContext, topicName: string, next: Map<string, string>, validateOnly: boolean): AlterOutcome {
   const topic = b.topics.get(topicName);
   if (!topic) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${topicName} does not exist` };
-  for (const [k, v] of next) {
-    const problem = validateTopicConfig(k, v);
-    if (problem) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: problem };
-  }
+  const check = checkTopicConfigs(b.config, next);
+  if (check.errorCode !== ErrorCode.NONE) return { errorCode: check.errorCode, errorMessage: check.errorMessage };
   if (validateOnly) return { errorCode: ErrorCode.NONE, errorMessage: null };
   b.topics.setConfigs(topicName, next);
   const lc = logConfigOf(b.config, next);

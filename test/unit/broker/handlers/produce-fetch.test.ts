@@ -141,6 +141,24 @@ describe('Produce', () => {
   });
 });
 
+describe('CreateTopics configs', () => {
+  it('refuses settings the storage engine cannot use with INVALID_CONFIG, creating nothing', async () => {
+    const res = await createTopics.handle(
+      { topics: [{ name: 'tiny-index', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [{ name: 'segment.index.bytes', value: '5' }] }], timeoutMs: 1000, validateOnly: false },
+      ctx(19, 4),
+    );
+    expect(res!.topics[0].errorCode).toBe(ErrorCode.INVALID_CONFIG);
+    expect(res!.topics[0].errorMessage).toMatch(/segment\.index\.bytes/);
+    expect(broker.running!.context.topics.get('tiny-index')).toBeUndefined();
+    const dry = await createTopics.handle(
+      { topics: [{ name: 'dry-run', numPartitions: 2, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 1000, validateOnly: true },
+      ctx(19, 4),
+    );
+    expect(dry!.topics[0]).toMatchObject({ errorCode: 0, numPartitions: 2 });
+    expect(broker.running!.context.topics.get('dry-run')).toBeUndefined();
+  });
+});
+
 describe('Fetch', () => {
   it('returns the whole batch containing the offset, and OFFSET_OUT_OF_RANGE outside the log', async () => {
     await create('f1');
