@@ -132,14 +132,27 @@ async function probeEndpoint(probe: EndpointProbe, opts: Required<Pick<ProbeOpti
     return;
   }
   // TCP
-  let conn: WireConnection;
-  try {
-    conn = await WireConnection.connect({ host: addresses[0], port: probe.port, connectTimeoutMs: t, requestTimeoutMs: t });
-    probe.steps.push({ step: 'tcp', status: 'ok', detail: `connected to ${hp(addresses[0], probe.port)}`, ms: conn.connectMs });
-  } catch (err) {
-    failed('tcp', 1, err);
+  // Like Kafka clients (client.dns.lookup=use_all_dns_ips), try every address until one connects: `localhost`
+  // is ::1 first on some systems while the broker binds 127.0.0.1.
+  let conn: WireConnection | undefined;
+  const misses: string[] = [];
+  let lastErr: unknown;
+  for (const address of addresses) {
+    try {
+      conn = await WireConnection.connect({ host: address, port: probe.port, connectTimeoutMs: t, requestTimeoutMs: t });
+      break;
+    } catch (err) {
+      lastErr = err;
+      misses.push(`${hp(address, probe.port)}: ${reasonOf(err).reason}`);
+    }
+  }
+  if (!conn) {
+    failed('tcp', 1, lastErr, addresses.length > 1 ? `every address failed (${misses.join(', ')}); ` : '');
     return;
   }
+  const connected = conn.addresses.remote;
+  probe.steps.push({ step: 'tcp', status: 'ok', detail: `connected to ${connected}${misses.length > 0 ? ` (after ${misses.join(', ')})` : ''}`, ms: conn.connectMs });
+  const address = conn.host;
   try {
     // ApiVersions
     started = performance.now();
@@ -153,7 +166,7 @@ async function probeEndpoint(probe: EndpointProbe, opts: Required<Pick<ProbeOpti
     } catch (err) {
       const r = reasonOf(err);
       if (r.reason === 'closed' || r.reason === 'request-timeout') {
-        const tls = await detectTls(addresses[0], probe.port, t, probe.host);
+        const tls = await detectTls(address, probe.port, t, probe.host);
         if (tls.tls) {
           probe.steps.push({ step: 'api-versions', status: 'failed', detail: `${r.detail}; the port speaks TLS: ${tls.detail}` });
           probe.failure = { step: 'api-versions', reason: 'not-kafka', guess: 'tls' };
@@ -165,7 +178,7 @@ async function probeEndpoint(probe: EndpointProbe, opts: Required<Pick<ProbeOpti
         // Kafka before 0.10 closes the connection on an unknown API; Metadata v0 may still work.
         probe.steps.push({ step: 'api-versions', status: 'failed', detail: `${r.detail} (Kafka older than 0.10, or not Kafka)` });
         conn.close();
-        conn = await WireConnection.connect({ host: addresses[0], port: probe.port, connectTimeoutMs: t, requestTimeoutMs: t });
+        conn = await WireConnection.connect({ host: address, port: probe.port, connectTimeoutMs: t, requestTimeoutMs: t });
       } else {
         failed('api-versions', 2, err);
         return;
@@ -317,7 +330,9 @@ export function probeFindings(endpoints: readonly EndpointProbe[]): Finding[] {
     const detail = e.steps.find((s) => s.status === 'failed')?.detail ?? '';
     const data = { endpoint: e.endpoint, role: e.role, step: f?.step, ...(e.nodeId !== undefined ? { nodeId: e.nodeId } : {}) };
     if (!f) {
-      out.push({ id: e.role === 'bootstrap' ? 'bootstrap' : 'advertised', severity: 'ok', message: `${e.endpoint}${via}: ${e.role === 'bootstrap' ? 'DNS, TCP, ApiVersions and Metadata work' : 'reachable, and the right node answers on the right listener'}`, fix: null, data });
+      // A loopback advertised address is right for clients on this machine only; say so without crying wolf.
+      const loopNote = e.role === 'advertised' && isLoopbackHost(e.host) ? ' (a loopback address: clients in containers or on other machines would be sent to themselves — M1)' : '';
+      out.push({ id: e.role === 'bootstrap' ? 'bootstrap' : 'advertised', severity: 'ok', message: `${e.endpoint}${via}: ${e.role === 'bootstrap' ? 'DNS, TCP, ApiVersions and Metadata work' : 'reachable, and the right node answers on the right listener'}${loopNote}`, fix: null, data: { ...data, loopback: loopNote !== '' } });
       continue;
     }
     if (f.guess === 'sasl') {
@@ -344,12 +359,6 @@ export function probeFindings(endpoints: readonly EndpointProbe[]): Finding[] {
       out.push({ id: 'advertised', severity: 'error', message: `bootstrap works, but ${e.endpoint}${via} fails at ${f.step}: ${detail}`, fix: advFix, data });
     }
   }
-  // Reachable only through loopback: fine here, broken for every other machine or container.
-  for (const e of endpoints) {
-    if (e.role === 'advertised' && !e.failure && isLoopbackHost(e.host)) {
-      out.push({ id: 'M1', severity: 'warn', message: `node ${e.nodeId} advertises ${e.endpoint}: fine for clients on this machine, but clients in containers or on other machines are sent to themselves.`, fix: 'add a second listener advertising a name those clients resolve (e.g. the compose service name), or the machine\'s LAN address', data: { endpoint: e.endpoint, nodeId: e.nodeId } });
-    }
-  }
   return out;
 }
 
@@ -364,7 +373,7 @@ export function verdictOf(endpoints: readonly EndpointProbe[], findings: readonl
   const bad = endpoints.filter((e) => e.role === 'advertised' && e.failure);
   if (bad.length === 0) {
     const adv = endpoints.filter((e) => e.role === 'advertised');
-    const loop = findings.some((f) => f.id === 'M1');
+    const loop = adv.length > 0 && adv.every((e) => isLoopbackHost(e.host));
     return `Bootstrap works and every advertised endpoint (${adv.map((e) => `node ${e.nodeId} at ${e.endpoint}`).join(', ')}) answers as the node it claims to be: clients on this machine can use ${bootOk.map((e) => e.endpoint).join(',')}.${loop ? ' Those addresses are loopback, so they work only on this machine.' : ''}`;
   }
   const parts = bad.map((e) => {

@@ -56,6 +56,7 @@ function describeCases(name: string, start: () => Promise<{ ports: Ports; nodeId
     it('a correct listener is all green', async () => {
       const r = await probeListeners({ bootstrap: [`127.0.0.1:${ports.good}`], timeoutMs: 3000, dockerAvailable: NO_DOCKER });
       expect(problemIds(r), JSON.stringify(r.endpoints, null, 1)).toEqual([]);
+      expect(r.findings.map((f) => f.severity)).toEqual(['ok', 'ok']);
       const adv = r.endpoints.find((e) => e.role === 'advertised')!;
       expect(adv.endpoint).toBe(`localhost:${ports.good}`);
       expect(adv.nodeId).toBe(nodeId);

@@ -64,6 +64,16 @@ describe('probe against non-Kafka peers', () => {
     expect((await detectTls('127.0.0.1', port, 2000)).tls).toBe(false);
   });
 
+  it('tries every address of a name, as Kafka clients do (localhost may be ::1 first)', async () => {
+    const http = createHttpServer((_req, res) => res.end('hello'));
+    const port = await listen(http as unknown as Server);
+    const r = await probeListeners({ bootstrap: [`localhost:${port}`], resolve: async () => ['::1', '127.0.0.1'], timeoutMs: 2000, dockerAvailable: NO_DOCKER });
+    const tcp = r.endpoints[0].steps.find((s) => s.step === 'tcp')!;
+    expect(tcp.status).toBe('ok');
+    expect(tcp.detail).toMatch(new RegExp(`connected to 127\\.0\\.0\\.1:${port} \\(after \\[::1\\]:${port}: `));
+    expect(r.endpoints[0].failure?.guess).toBe('http');
+  });
+
   it('recognises an SSH banner', async () => {
     const ssh = createServer((s) => {
       s.on('error', () => {});
