@@ -131,12 +131,12 @@ export class Connection {
     this.cut(chunk);
   }
 
-  /** Cuts frames from chunk; stops (keeping the rest as backlog) when the in-flight cap is reached. */
+  /** Cuts frames from chunk; stops (keeping the rest as backlog) past the in-flight cap or while writes back up. */
   private cut(chunk: Buffer): void {
     let pos = 0;
     const len = chunk.length;
     while (pos < len && !this.closed) {
-      if (this.pausedForInFlight) {
+      if (this.pausedForInFlight || this.pausedForDrain) {
         this.backlog = chunk.subarray(pos);
         return;
       }
@@ -233,7 +233,7 @@ export class Connection {
   private updatePause(): void {
     if (this.closed) return;
     this.pausedForInFlight = this.inFlightBytes > this.opts.maxInFlightBytes;
-    if (!this.pausedForInFlight && this.backlog !== null) {
+    if (!this.pausedForInFlight && !this.pausedForDrain && this.backlog !== null) {
       const rest = this.backlog;
       this.backlog = null;
       this.cut(rest);

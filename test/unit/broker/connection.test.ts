@@ -164,3 +164,36 @@ describe('Connection idle timeout', () => {
     await until(() => c.isClosed);
   });
 });
+
+describe('Connection write backpressure', () => {
+  it('stops reading while the client does not read its answers, and resumes on drain', async () => {
+    let processed = 0;
+    const big = (f: Buffer) => {
+      processed++;
+      const out = Buffer.alloc(4 + 1024 * 1024);
+      out.writeInt32BE(1024 * 1024, 0);
+      out.writeInt32BE(f.readInt32BE(4), 4);
+      return out;
+    };
+    let resolveConn!: (c: Connection) => void;
+    const conn = new Promise<Connection>((r) => (resolveConn = r));
+    const server = createServer((socket) => resolveConn(new Connection(socket, { id: 1, listenerName: 'PLAINTEXT', maxRequestBytes: 1024, maxInFlightBytes: 1 << 20, logger, process: big })));
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const client = connect((server.address() as { port: number }).port, '127.0.0.1');
+    client.on('error', () => {});
+    await new Promise<void>((r) => client.once('connect', () => r()));
+    client.pause(); // never read: the broker's writes back up
+    await conn;
+    for (let i = 0; i < 200; i++) client.write(frame(i));
+    await new Promise((r) => setTimeout(r, 500));
+    const stalled = processed;
+    expect(stalled).toBeLessThan(200);
+    let received = 0;
+    client.on('data', (d: Buffer) => (received += d.length));
+    client.resume();
+    await until(() => processed === 200);
+    await until(() => received === 200 * (4 + 1024 * 1024));
+    client.destroy();
+  });
+});
