@@ -133,7 +133,7 @@ describe('group APIs on the wire', () => {
     }
   });
 
-  it('OffsetCommit v0-v7 and OffsetFetch v0-v5: standalone commits, metadata and leader epochs round-trip', async () => {
+  it('OffsetCommit v0-v7 and OffsetFetch v0-v7: standalone commits, metadata and leader epochs round-trip', async () => {
     const c0 = await commit(conn, 0, 'oc', -1, '', [{ topic: 'w', partition: 0, offset: 11n, metadata: 'v0-meta' }]);
     expect(c0.topics[0].partitions[0].errorCode).toBe(E.NONE);
     // sarama's default: OffsetCommit v1, generation -1, empty member, commit timestamp -1.
@@ -146,18 +146,23 @@ describe('group APIs on the wire', () => {
     ]);
     expect(c7.topics.map((t) => t.partitions.map((p) => p.errorCode))).toEqual([[E.NONE, E.UNKNOWN_TOPIC_OR_PARTITION], [E.UNKNOWN_TOPIC_OR_PARTITION]]);
 
-    for (const v of [0, 1, 2, 3, 4, 5]) {
+    for (const v of [0, 1, 2, 3, 4, 5, 6, 7]) {
       const f = await fetchOffsets(conn, v, 'oc', [{ name: 'w', partitionIndexes: [0, 1] }]);
       expect(f.topics[0].partitions.map((p) => [p.partitionIndex, p.committedOffset, p.metadata, p.errorCode]), `v${v}`).toEqual([
         [0, 11n, 'v0-meta', E.NONE],
         [1, 22n, '', E.NONE],
       ]);
     }
-    const f5 = await fetchOffsets(conn, 5, 'oc7', [{ name: 'w', partitionIndexes: [0, 1] }]);
-    expect(f5.topics[0].partitions).toEqual([
-      { partitionIndex: 0, committedOffset: 33n, committedLeaderEpoch: 4, metadata: '', errorCode: E.NONE },
-      { partitionIndex: 1, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: E.NONE },
-    ]);
+    for (const v of [5, 7]) {
+      const f5 = await fetchOffsets(conn, v, 'oc7', [{ name: 'w', partitionIndexes: [0, 1] }]);
+      expect(f5.topics[0].partitions.map(({ partitionIndex, committedOffset, committedLeaderEpoch, metadata, errorCode }) => ({ partitionIndex, committedOffset, committedLeaderEpoch, metadata, errorCode }))).toEqual([
+        { partitionIndex: 0, committedOffset: 33n, committedLeaderEpoch: 4, metadata: '', errorCode: E.NONE },
+        { partitionIndex: 1, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: E.NONE },
+      ]);
+    }
+    const all7 = await fetchOffsets(conn, 7, 'oc', null);
+    expect(all7.errorCode).toBe(E.NONE);
+    expect(all7.topics.map((t) => t.name)).toEqual(['w']);
     const all = await fetchOffsets(conn, 2, 'oc', null);
     expect(all.errorCode).toBe(E.NONE);
     expect(all.topics.map((t) => [t.name, t.partitions.map((p) => p.committedOffset)])).toEqual([['w', [11n, 22n]]]);

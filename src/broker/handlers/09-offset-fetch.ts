@@ -1,8 +1,10 @@
 /**
- * OffsetFetch (key 9), versions 0-5. A partition with no committed offset answers offset -1, metadata "" and no
+ * OffsetFetch (key 9), versions 0-7. A partition with no committed offset answers offset -1, metadata "" and no
  * error, as Kafka does. v2+: a null topic list fetches every committed offset of the group, and a top-level
- * error code exists (v0-1 put a group-level error on each partition instead). v5: leader epoch.
- * Not implemented: v6-7 (flexible, requireStable) and v8+ (batched groups).
+ * error code exists (v0-1 put a group-level error on each partition instead). v5: leader epoch. v6+: flexible.
+ * v7 requireStable: there are never pending transactional offsets here (no TxnOffsetCommit), so every offset is
+ * stable and UNSTABLE_OFFSET_COMMIT never happens. librdkafka 2.0.2 uses v7.
+ * Not implemented: v8+ (batched groups).
  */
 import type { HandlerEntry } from '../dispatch.js';
 import type { OffsetFetchRequest, OffsetFetchResponse } from '../../protocol/generated/offset-fetch.js';
@@ -12,7 +14,7 @@ import { GroupErrorCode as E } from '../groups/error-codes.js';
 export const handler: HandlerEntry<OffsetFetchRequest, OffsetFetchResponse> = {
   apiKey: 9,
   minVersion: 0,
-  maxVersion: 5,
+  maxVersion: 7,
   handle(req, ctx) {
     const v = ctx.apiVersion;
     const c = coordinatorOf(ctx);
