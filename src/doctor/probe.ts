@@ -15,6 +15,7 @@ import { lookup } from 'node:dns/promises';
 import { existsSync } from 'node:fs';
 import { connect as tlsConnect } from 'node:tls';
 import { isWireError, WireConnection, describeGuess, errorName, type ApiVersionsResult, type WireError } from '../client/wire.js';
+import { DEFAULT_PROTOCOL_MAP, formatListeners, parseListeners, parseProtocolMap } from '../listeners/endpoints.js';
 import { isLoopbackHost } from '../listeners/rules.js';
 import type { DescribeConfigsResponse } from '../protocol/generated/describe-configs.js';
 import type { MetadataResponse } from '../protocol/generated/metadata.js';
@@ -54,6 +55,12 @@ export interface EndpointProbe {
   answeredNodeId?: number;
   /** Classified failure of the first failed step. */
   failure?: { step: StepName; reason: string; guess?: string };
+  /**
+   * Bootstrap endpoints: the answering broker's own listener settings (DescribeConfigs BROKER <id>; a broker
+   * describes only itself, so this also tells which node answered), and the listener this connection arrived on
+   * (the one bound to the port we connected to), when that is unambiguous.
+   */
+  brokerConfig?: { nodeId: number; listeners: string | null; advertisedListeners: string | null; protocolMap: string | null; listenerName: string | null };
 }
 
 export interface ProbeReport {
@@ -214,6 +221,21 @@ async function probeEndpoint(probe: EndpointProbe, opts: Required<Pick<ProbeOpti
       return;
     }
     probe.steps.push({ step: 'metadata', status: 'ok', detail: `v${meta.version}: ${m.brokers.map((b) => `${b.nodeId}@${hp(b.host, b.port)}`).join(', ')}${m.clusterId ? `, cluster ${m.clusterId}` : ''}`, ms: performance.now() - started });
+    if (probe.role === 'bootstrap' && versions?.response.apiKeys.some((k) => k.apiKey === 32)) {
+      try {
+        const keys = ['listeners', 'advertised.listeners', 'listener.security.protocol.map'];
+        const dc = await conn.request<DescribeConfigsResponse>(32, 1, { resources: m.brokers.map((b) => ({ resourceType: 4, resourceName: String(b.nodeId), configurationKeys: keys })), includeSynonyms: false, includeDocumentation: false });
+        const own = dc.results.find((r) => r.errorCode === 0);
+        if (own) {
+          const value = (k: string): string | null => own.configs.find((c) => c.name === k)?.value ?? null;
+          const listeners = value('listeners');
+          probe.answeredNodeId = Number(own.resourceName);
+          probe.brokerConfig = { nodeId: Number(own.resourceName), listeners, advertisedListeners: value('advertised.listeners'), protocolMap: value('listener.security.protocol.map'), listenerName: listenerOnPort(listeners, value('listener.security.protocol.map'), probe.port) };
+        }
+      } catch {
+        // Not allowed (ACLs) or not implemented: fixes stay generic.
+      }
+    }
     // Identity (advertised endpoints only)
     if (probe.role === 'advertised' && probe.nodeId !== undefined) {
       const self = m.brokers.find((b) => b.nodeId === probe.nodeId);
@@ -272,6 +294,40 @@ export function detectTls(host: string, port: number, timeoutMs: number, servern
       done({ tls: alert, detail: alert ? `TLS alert: ${err.message}` : err.message });
     });
   });
+}
+
+/** The listener bound to `port`, when exactly one is (NAT may make the client-side port differ: then null). */
+function listenerOnPort(listeners: string | null, protocolMap: string | null, port: number): string | null {
+  if (!listeners) return null;
+  try {
+    const map = protocolMap ? parseProtocolMap(protocolMap) : DEFAULT_PROTOCOL_MAP;
+    const found = parseListeners(listeners, map, { requireDistinctPorts: false }).filter((l) => l.port === port);
+    return found.length === 1 ? found[0].listenerName : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The exact advertised.listeners line that fixes endpoint `e` for clients here: the listener of a bootstrap that
+ * works and reached the same node advertises that bootstrap's own address instead. Null when not knowable.
+ */
+export function concreteFix(e: EndpointProbe, all: readonly EndpointProbe[]): string | null {
+  for (const via of e.advertisedVia ?? []) {
+    const b = all.find((x) => x.role === 'bootstrap' && x.endpoint === via && !x.failure);
+    const cfg = b?.brokerConfig;
+    if (!b || !cfg || cfg.nodeId !== e.nodeId || !cfg.listenerName) continue;
+    try {
+      const map = cfg.protocolMap ? parseProtocolMap(cfg.protocolMap) : DEFAULT_PROTOCOL_MAP;
+      const current = cfg.advertisedListeners ? parseListeners(cfg.advertisedListeners, map, { requireDistinctPorts: false }) : parseListeners(cfg.listeners ?? '', map, { requireDistinctPorts: false });
+      if (!current.some((l) => l.listenerName === cfg.listenerName)) continue;
+      const fixed = current.map((l) => (l.listenerName === cfg.listenerName ? { ...l, host: b.host, port: b.port } : l));
+      return `advertised.listeners=${formatListeners(fixed)}   # on node ${cfg.nodeId}: ${cfg.listenerName} advertises ${b.endpoint}, the address that works from here`;
+    } catch {
+      continue;
+    }
+  }
+  return null;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
@@ -344,17 +400,18 @@ export function probeFindings(endpoints: readonly EndpointProbe[]): Finding[] {
       out.push({ id: f.guess === 'tls' ? 'M11' : 'bootstrap', severity: 'error', message: `bootstrap ${e.endpoint} fails at ${f.step}: ${what}${f.guess ? ` — ${describeGuess(f.guess as never)}` : ''}`, fix: f.guess === 'tls' ? 'security.protocol=SSL (client side), or bootstrap on the PLAINTEXT listener\'s port' : f.reason === 'refused' ? `check the port: is the broker running, and does listeners= contain a listener on ${e.port}?` : 'use the host:port of a listener that clients on this machine can reach', data });
       continue;
     }
-    const advFix = `advertised.listeners=<LISTENER>://<a host this client resolves>:<a port that reaches that listener>`;
+    const concrete = concreteFix(e, endpoints);
+    const advFix = concrete ?? `advertised.listeners=<LISTENER>://<a host this client resolves>:<a port that reaches that listener>`;
     if (f.reason === 'dns') {
       const containerish = CONTAINER_ID.test(e.host);
-      out.push({ id: containerish ? 'M3' : 'M2', severity: 'error', message: `bootstrap works, but the broker advertises ${e.endpoint}${via}, which from here does not resolve${containerish ? ' (it looks like a Docker container id: the advertised host was left blank)' : ''}: clients fail with "Failed to resolve '${e.endpoint}'".`, fix: isLoopbackHost(e.host) ? advFix : `advertised.listeners=<LISTENER>://localhost:<published port> for clients on this machine (keep ${e.host} on a second listener for containers)`, data });
+      out.push({ id: containerish ? 'M3' : 'M2', severity: 'error', message: `bootstrap works, but the broker advertises ${e.endpoint}${via}, which from here does not resolve${containerish ? ' (it looks like a Docker container id: the advertised host was left blank)' : ''}: clients fail with "Failed to resolve '${e.endpoint}'".`, fix: concrete ?? (isLoopbackHost(e.host) ? advFix : `advertised.listeners=<LISTENER>://localhost:<published port> for clients on this machine (keep ${e.host} on a second listener for containers)`), data });
     } else if (f.reason === 'refused' || f.reason === 'connect-timeout' || f.reason === 'unreachable') {
       const word = f.reason === 'refused' ? 'nothing listens on that port' : f.reason === 'connect-timeout' ? 'connections time out (firewall, or an address of another network)' : 'there is no route to it';
-      out.push({ id: 'M4', severity: 'error', message: `bootstrap works, but the broker advertises ${e.endpoint}${via}, where from here ${word}: clients bootstrap, then fail with "Connection to node ${e.nodeId} (${e.endpoint}) could not be established".`, fix: `advertised.listeners=<LISTENER>://${e.host}:<the port that listener is bound or published on>`, data });
+      out.push({ id: 'M4', severity: 'error', message: `bootstrap works, but the broker advertises ${e.endpoint}${via}, where from here ${word}: clients bootstrap, then fail with "Connection to node ${e.nodeId} (${e.endpoint}) could not be established".`, fix: concrete ?? `advertised.listeners=<LISTENER>://${e.host}:<the port that listener is bound or published on>`, data });
     } else if (f.reason === 'wrong-listener' || f.reason === 'wrong-node') {
-      out.push({ id: 'M6', severity: 'error', message: `bootstrap works, but ${e.endpoint}${via} is not where that listener is: ${detail}.`, fix: `advertised.listeners: give each listener its own port, equal to its port in listeners (or the host port published for it)`, data });
+      out.push({ id: 'M6', severity: 'error', message: `bootstrap works, but ${e.endpoint}${via} is not where that listener is: ${detail}.`, fix: concrete ?? `advertised.listeners: give each listener its own port, equal to its port in listeners (or the host port published for it)`, data });
     } else if (f.guess === 'tls' || f.reason === 'not-kafka') {
-      out.push({ id: f.guess === 'tls' ? 'M11' : 'M6', severity: 'error', message: `bootstrap works, but ${e.endpoint}${via} answers with ${describeGuess((f.guess ?? 'unknown') as never)}.`, fix: `advertised.listeners: point each listener at its own port; a PLAINTEXT listener must not advertise an SSL listener's port`, data });
+      out.push({ id: f.guess === 'tls' ? 'M11' : 'M6', severity: 'error', message: `bootstrap works, but ${e.endpoint}${via} answers with ${describeGuess((f.guess ?? 'unknown') as never)}.`, fix: concrete ?? `advertised.listeners: point each listener at its own port; a PLAINTEXT listener must not advertise an SSL listener's port`, data });
     } else {
       out.push({ id: 'advertised', severity: 'error', message: `bootstrap works, but ${e.endpoint}${via} fails at ${f.step}: ${detail}`, fix: advFix, data });
     }

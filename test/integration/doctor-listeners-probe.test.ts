@@ -73,6 +73,9 @@ function describeCases(name: string, start: () => Promise<{ ports: Ports; nodeId
       expect(adv.endpoint).toBe(`127.0.0.1:${ports.unused}`);
       expect(adv.failure).toMatchObject({ step: 'tcp', reason: 'refused' });
       expect(r.verdict).toContain(`Bootstrap works, but node ${nodeId} advertises 127.0.0.1:${ports.unused}, which from here refuses connections`);
+      // The broker's own settings (DescribeConfigs) give the exact line: DEADPORT advertises the address that works.
+      expect(r.findings.find((f) => f.id === 'M4')?.fix).toMatch(new RegExp(`^advertised\\.listeners=\\S*DEADPORT://127\\.0\\.0\\.1:${ports.dead}\\b`));
+      expect(r.endpoints[0].brokerConfig).toMatchObject({ nodeId, listenerName: 'DEADPORT' });
     });
 
     it('an advertised host that does not resolve: M2', async () => {
@@ -82,6 +85,7 @@ function describeCases(name: string, start: () => Promise<{ ports: Ports; nodeId
       expect(adv.endpoint).toBe(`broker.invalid:${ports.badHost}`);
       expect(adv.failure?.step).toBe('dns');
       expect(r.verdict).toContain(`broker.invalid:${ports.badHost}, which from here does not resolve`);
+      expect(r.findings.find((f) => f.id === 'M2')?.fix).toContain(`BADHOST://127.0.0.1:${ports.badHost}`);
     });
 
     it("a second listener advertising the first listener's port: M6", async () => {
@@ -91,6 +95,7 @@ function describeCases(name: string, start: () => Promise<{ ports: Ports; nodeId
       expect(adv.endpoint).toBe(`127.0.0.1:${ports.good}`);
       expect(adv.failure?.step).toBe('identity');
       expect(adv.steps.find((s) => s.step === 'identity')?.detail).toContain(`lists node ${nodeId} as localhost:${ports.good}`);
+      expect(r.findings.find((f) => f.id === 'M6')?.fix).toContain(`SECOND://127.0.0.1:${ports.second}`);
     });
 
     it.runIf(withTls)('a plaintext client on an SSL listener: M11 at bootstrap', async () => {
@@ -106,6 +111,7 @@ function describeCases(name: string, start: () => Promise<{ ports: Ports; nodeId
       expect(adv.endpoint).toBe(`127.0.0.1:${ports.tls}`);
       expect(adv.failure).toMatchObject({ step: 'api-versions', guess: 'tls' });
       expect(r.verdict).toContain(`Bootstrap works, but node ${nodeId} advertises 127.0.0.1:${ports.tls}`);
+      expect(r.findings.find((f) => f.id === 'M11')?.fix).toContain(`TOTLS://127.0.0.1:${ports.toTls}`);
     });
 
     it('several bootstrap endpoints at once, and a bootstrap that is refused', async () => {
