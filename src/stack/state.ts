@@ -30,7 +30,8 @@ export interface RunningComponent extends ComponentSpec {
 export interface StackState {
   version: 1;
   mode: 'kraft' | 'zk';
-  engine: 'native';
+  /** Who runs the Kafka nodes (docker: containers, whose records live in docker-state.json instead). */
+  engine: 'native' | 'kafka' | 'docker';
   /** Bootstrap servers for clients on this host. */
   bootstrap: string;
   topic?: string;

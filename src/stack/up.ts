@@ -21,11 +21,16 @@ import { startComponent, stopComponent } from './processes.js';
 import { checkState, readState, removeState, writeState, type ComponentSpec, type ProcessProbe, type RunningComponent, type StackState } from './state.js';
 import { findZooKeeper, zooKeeperInstallHint } from './zookeeper.js';
 import { ensureTopic, lastLogLines, waitForKafkaNode, waitForRoundTrip, waitForZooKeeperQuorum } from './readiness.js';
+import { createKafkaEngine, type KafkaEngine } from './engines/kafka.js';
 
 export interface UpRequest extends InitRequest {
   demo: DemoSettings | null;
   /** How long each phase may take before `up` gives up. */
   timeoutMs: number;
+  /** Who runs the Kafka nodes: kstack's native broker (default) or a local Apache Kafka installation. */
+  engine?: 'native' | 'kafka';
+  /** --engine kafka: the installation (default: KAFKA_HOME, Homebrew, /opt/kafka). */
+  kafkaHome?: string;
 }
 
 export interface UpDeps {
@@ -62,9 +67,15 @@ export async function upStack(request: UpRequest, deps: UpDeps): Promise<UpResul
     removeState(workspace);
   }
 
+  // --engine kafka: installation and Java are checked before anything is written or started.
+  const kafkaEngine: KafkaEngine | null =
+    request.engine === 'kafka'
+      ? await deps.phase('apache kafka installation and java', () => createKafkaEngine(request.mode, { kafkaHome: request.kafkaHome, env: deps.platform.env, platform: deps.platform.platform }))
+      : null;
   const init = await deps.phase('render workspace', () => initWorkspace(request, { platform: deps.platform }));
   const plan = init.plan;
-  const state: StackState = { version: 1, mode: plan.mode, engine: 'native', bootstrap: plan.bootstrap, topic: request.demo?.topic, startedAt: started, components: [] };
+  if (kafkaEngine) await deps.phase(`apache kafka ${kafkaEngine.install.version}: ${plan.mode === 'kraft' ? 'format storage' : 'logging config'}`, () => kafkaEngine.prepare(plan));
+  const state: StackState = { version: 1, mode: plan.mode, engine: kafkaEngine ? 'kafka' : 'native', bootstrap: plan.bootstrap, topic: request.demo?.topic, startedAt: started, components: [] };
   const launched: RunningComponent[] = [];
   const launch = (spec: ComponentSpec): RunningComponent => {
     const running = startComponent(spec, now);
@@ -85,11 +96,12 @@ export async function upStack(request: UpRequest, deps: UpDeps): Promise<UpResul
       await deps.phase(`zookeeper ×${plan.zookeepers.length}`, async () => {
         const servers = plan.zookeepers.map((zk) => ({ zk, proc: launch(zooKeeperComponent(zk, install, workspace)) }));
         await waitForZooKeeperQuorum(servers, deps.probe, request.timeoutMs);
+        if (kafkaEngine) await kafkaEngine.seedZooKeeper(plan);
       });
     }
 
-    await deps.phase(`${plan.nodes.length === 1 ? 'broker' : `kafka nodes ×${plan.nodes.length}`} (${plan.mode})`, async () => {
-      const nodes = plan.nodes.map((node) => ({ node, proc: launch(kafkaNodeComponent(node, deps.launcher, workspace)) }));
+    await deps.phase(`${plan.nodes.length === 1 ? 'broker' : `kafka nodes ×${plan.nodes.length}`} (${plan.mode}${kafkaEngine ? `, Apache Kafka ${kafkaEngine.install.version}` : ''})`, async () => {
+      const nodes = plan.nodes.map((node) => ({ node, proc: launch(kafkaEngine ? kafkaEngine.component(node, workspace) : kafkaNodeComponent(node, deps.launcher, workspace)) }));
       for (const { node, proc } of nodes) await waitForKafkaNode(node, proc, deps.probe, request.timeoutMs);
     });
 

@@ -25,6 +25,17 @@ interface UpOptions {
   rate: string;
   timeout: string;
   json?: boolean;
+  engine: string;
+  kafkaHome?: string;
+}
+
+export type EngineName = 'native' | 'docker' | 'kafka';
+
+export function engineOption(value: string): EngineName {
+  if (value !== 'native' && value !== 'docker' && value !== 'kafka') {
+    throw new KstackError('KSTACK_BAD_OPTION', `--engine must be native, docker or kafka, not "${value}"`, { exitCode: 2 });
+  }
+  return value;
 }
 
 /** bin/kstack.js of this installation, for starting kstack's own subcommands as processes. */
@@ -42,6 +53,8 @@ export function registerUp(program: Command): void {
     .option('--rate <n>', 'demo records per second', '2')
     .option('--timeout <ms>', 'how long each phase may take', '60000')
     .option('--json', 'print the summary as JSON on stdout')
+    .option('--engine <engine>', 'who runs Kafka: native (kstack\'s broker), kafka (a local Apache Kafka installation) or docker (Apache Kafka images)', 'native')
+    .option('--kafka-home <dir>', '--engine kafka: the Apache Kafka installation (default: KAFKA_HOME, Homebrew, /opt/kafka)')
     .addHelpText(
       'after',
       `
@@ -51,14 +64,19 @@ Examples:
   kstack up --mode zk --zookeepers 3 -d      a ZooKeeper ensemble of three and a broker registered in it
   kstack up --mode kraft --brokers 3 -d      three brokers that are also the controller quorum
   kstack up --mode zk --force -d             switch a stopped kraft stack to zk (old state is archived)
-  kstack up --base-port 19092 --no-demo -d   other ports, no demo clients`,
+  kstack up --base-port 19092 --no-demo -d   other ports, no demo clients
+  kstack up --engine kafka --kafka-home ~/kafka_2.13-4.1.0 -d   the same stack on Apache Kafka itself`,
     )
     .action(async (opts: UpOptions) => {
       const out = createOutput();
       const rate = Number(opts.rate);
       if (!(rate > 0)) throw new KstackError('KSTACK_BAD_OPTION', `--rate must be a positive number, not "${opts.rate}"`, { exitCode: 2 });
+      const engine = engineOption(opts.engine);
+      if (engine === 'docker') throw new KstackError('KSTACK_BAD_OPTION', '--engine docker is not wired into `kstack up` yet', { exitCode: 2, fix: 'kstack compose, then docker compose up -d' });
+      if (opts.kafkaHome !== undefined && engine !== 'kafka') throw new KstackError('KSTACK_BAD_OPTION', '--kafka-home applies to --engine kafka only', { exitCode: 2 });
       const request = {
         ...stackRequest(opts),
+        ...(engine === 'kafka' ? { engine, kafkaHome: opts.kafkaHome } : {}),
         demo: opts.demo ? { topic: opts.topic, rate, group: 'kstack-demo' } : null,
         timeoutMs: integerOption('--timeout', opts.timeout),
       };
