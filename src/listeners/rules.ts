@@ -52,6 +52,11 @@ export interface BrokerConfigInput {
   inContainer?: boolean;
   /** The name other containers reach this broker by (compose service), used in suggested fixes. */
   containerName?: string;
+  /**
+   * The kstack native broker also runs with neither process.roles nor zookeeper.connect (standalone, a single
+   * node). Apache Kafka 3.x refuses that (L0); pass true when checking a native broker's config.
+   */
+  allowStandalone?: boolean;
 }
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '::1', '0:0:0:0:0:0:0:1']);
@@ -66,7 +71,8 @@ export function propertiesLine(key: string, value: string | null): string {
 
 /** Facts derived from a configuration, shared with the multi-node rules. */
 export interface ListenerModel {
-  mode: 'kraft' | 'zk' | 'unknown';
+  /** standalone: neither process.roles nor zookeeper.connect (kstack native broker only). */
+  mode: 'kraft' | 'zk' | 'standalone' | 'unknown';
   roles: Set<'broker' | 'controller'>;
   nodeId: number | null;
   protocolMap: Map<string, SecurityProtocol>;
@@ -104,12 +110,12 @@ function nextFreePort(used: Set<number>, from: number): number {
 }
 
 /** Builds the listener model; returns null (after recording findings) when the listeners cannot be parsed. */
-export function buildListenerModel(values: ReadonlyMap<string, string>, ctx?: Ctx, kafkaMajor = 3): ListenerModel | null {
+export function buildListenerModel(values: ReadonlyMap<string, string>, ctx?: Ctx, kafkaMajor = 3, allowStandalone = false): ListenerModel | null {
   const rolesText = get(values, 'process.roles');
   const roles = new Set<'broker' | 'controller'>();
   for (const r of parseCsvList(rolesText ?? '')) if (r === 'broker' || r === 'controller') roles.add(r);
-  const mode = rolesText !== undefined && rolesText !== '' ? 'kraft' : get(values, 'zookeeper.connect') ? 'zk' : kafkaMajor >= 4 ? 'kraft' : 'unknown';
-  const nodeIdText = get(values, 'node.id') ?? (mode === 'zk' ? get(values, 'broker.id') : undefined);
+  const mode = rolesText !== undefined && rolesText !== '' ? 'kraft' : get(values, 'zookeeper.connect') ? 'zk' : allowStandalone ? 'standalone' : kafkaMajor >= 4 ? 'kraft' : 'unknown';
+  const nodeIdText = get(values, 'node.id') ?? (mode === 'zk' || mode === 'standalone' ? get(values, 'broker.id') : undefined);
   const nodeId = nodeIdText !== undefined && /^-?\d+$/.test(nodeIdText) ? Number(nodeIdText) : null;
   const controllerListenerNames = parseCsvList(get(values, 'controller.listener.names') ?? '').map(normaliseListenerName);
 
@@ -218,7 +224,7 @@ function reportListenerError(ctx: Ctx, err: ListenerConfigError, property: strin
  * The rules for a parsed server.properties (what the native broker and `kstack init` hold): findings point at the
  * file's lines, fixes are properties lines.
  */
-export function checkBrokerProperties(props: PropertiesFile, options: { kafkaMajor?: number } = {}): Finding[] {
+export function checkBrokerProperties(props: PropertiesFile, options: { kafkaMajor?: number; allowStandalone?: boolean } = {}): Finding[] {
   return checkBrokerConfig({
     values: props.toMap(),
     sourceOf: (key) => {
@@ -227,6 +233,7 @@ export function checkBrokerProperties(props: PropertiesFile, options: { kafkaMaj
     },
     defaultSource: { file: props.source },
     kafkaMajor: options.kafkaMajor ?? 3,
+    allowStandalone: options.allowStandalone ?? false,
   });
 }
 
@@ -235,7 +242,7 @@ export function checkBrokerConfig(input: BrokerConfigInput): Finding[] {
   const ctx: Ctx = { input, findings: [], line: input.fixLine ?? propertiesLine };
   const major = input.kafkaMajor ?? 3;
   const values = input.values;
-  const m = buildListenerModel(values, ctx, major);
+  const m = buildListenerModel(values, ctx, major, input.allowStandalone ?? false);
   if (m) checkModel(ctx, m, major);
   if (ctx.findings.length === 0) {
     const f: Finding = { id: 'listeners', severity: 'ok', message: 'listener settings pass every rule Kafka enforces and every single-node check', fix: null };
@@ -340,7 +347,7 @@ function checkModel(ctx: Ctx, m: ListenerModel, major: number): void {
       }
     }
   } else {
-    // ZooKeeper mode
+    // ZooKeeper mode (and the native broker's standalone mode, which follows the same listener rules)
     if (m.controllerListenerNames.length > 0) {
       add(ctx, 'L20', 'error', `controller.listener.names must be empty when not running in KRaft mode: [${m.controllerListenerNames.join(', ')}]`, ctx.line('controller.listener.names', null), 'controller.listener.names');
     }
@@ -393,7 +400,7 @@ function checkSingleNodeMistakes(ctx: Ctx, m: ListenerModel): void {
   for (const l of m.listeners) {
     if (!isLoopbackHost(l.host) || m.controllerListenerNames.includes(l.listenerName)) continue;
     const ad = m.advertised.find((a) => a.listenerName === l.listenerName);
-    if (ctx.input.inContainer || (ad && ad.host !== null && !isLoopbackHost(ad.host))) {
+    if (ctx.input.inContainer || (ad && ad.host !== null && ad.host !== '0.0.0.0' && !isLoopbackHost(ad.host))) {
       const fixed = m.listeners.map((x) => (x === l ? { ...x, host: null } : x));
       add(ctx, 'M5', ctx.input.inContainer ? 'error' : 'warn', `listener ${formatEndpoint(l)} binds to loopback${ctx.input.inContainer ? ' inside the container, so a published port reaches nothing' : ''}${ad && !ctx.input.inContainer ? `, but clients are told to connect to ${ad.host}:${ad.port}` : ''}; only processes on the same ${ctx.input.inContainer ? 'container' : 'machine'} can connect.`, ctx.line('listeners', formatListeners(fixed)), 'listeners', { listener: l.listenerName });
     }

@@ -16,6 +16,7 @@ interface ListenersOptions {
   envFile: string[];
   image?: string;
   kafkaVersion?: string;
+  native?: boolean;
   bootstrap?: string;
   timeout?: string;
   json?: boolean;
@@ -62,6 +63,7 @@ export function registerDoctorListeners(doctor: Command): void {
     .option('--env-file <file>', 'with --compose: variables for interpolation (as docker compose --env-file); alone: a broker container\'s environment (repeatable)', collect, [])
     .option('--image <scheme>', 'naming convention of env files given alone: apache, confluent or bitnami (default: guessed)')
     .option('--kafka-version <major>', 'apply the rules of Kafka 3 or 4', '3')
+    .option('--native', 'the --config files are for the kstack native broker (standalone mode, without process.roles or zookeeper.connect, is valid)')
     .option('--bootstrap <host:port,...>', 'probe running brokers: DNS, TCP, ApiVersions, Metadata for each bootstrap and advertised endpoint')
     .option('--timeout <ms>', 'per-step timeout of the probe', '3000')
     .option('--json', 'print the report as JSON on stdout (docs/doctor-json.md)')
@@ -93,7 +95,7 @@ Examples:
         throw new KstackError('KSTACK_NOTHING_TO_CHECK', 'nothing to check', { exitCode: 2, fix: 'kstack doctor listeners --config server.properties | --compose docker-compose.yml | --env-file kafka.env | --bootstrap host:port' });
       }
       const diagnosis = wantsStatic
-        ? diagnoseListeners({ configs: opts.config, composes: opts.compose, envFiles: opts.envFile, ...(image ? { image: image as EnvScheme } : {}), kafkaMajor: major })
+        ? diagnoseListeners({ configs: opts.config, composes: opts.compose, envFiles: opts.envFile, ...(image ? { image: image as EnvScheme } : {}), kafkaMajor: major, native: Boolean(opts.native) })
         : null;
       let probe: ProbeReport | null = null;
       if (opts.bootstrap) {

@@ -22,6 +22,8 @@ export interface DiagnoseInput {
   /** Naming convention for env files given alone (default: guessed from the names). */
   image?: EnvScheme;
   kafkaMajor?: number;
+  /** Check for the kstack native broker: standalone mode (no process.roles, no zookeeper.connect) is valid. */
+  native?: boolean;
   /** OS the containers' Docker engine runs on (M7 is an error on Linux). Default: this machine's. */
   platform?: NodeJS.Platform;
   /** Shell variables for compose interpolation (default process.env). */
@@ -88,17 +90,17 @@ export function diagnoseListeners(input: DiagnoseInput): Diagnosis {
   if (sources.length === 0 && notes.length === 0) {
     throw new KstackError('KSTACK_NOTHING_TO_CHECK', 'no broker settings given', { exitCode: 2, fix: 'kstack doctor listeners --config server.properties | --compose docker-compose.yml | --env-file kafka.env | --bootstrap host:port' });
   }
-  return { sources: sources.map((s) => ({ label: s.label, kind: s.kind, ...(s.service ? { service: s.service } : {}) })), findings: [...notes, ...diagnoseSources(sources, input)] };
+  return { sources: sources.map((s) => ({ label: s.label, kind: s.kind, ...(s.service ? { service: s.service } : {}) })), findings: [...notes, ...diagnoseSources(sources, { ...(input.kafkaMajor !== undefined ? { kafkaMajor: input.kafkaMajor } : {}), ...(input.platform ? { platform: input.platform } : {}), ...(input.native ? { native: true } : {}) })] };
 }
 
 /** Rules over already-loaded sources (exported for tests and for `kstack init`, which has its settings in memory). */
-export function diagnoseSources(sources: readonly BrokerSource[], opts: { kafkaMajor?: number; platform?: NodeJS.Platform } = {}): Finding[] {
+export function diagnoseSources(sources: readonly BrokerSource[], opts: { kafkaMajor?: number; platform?: NodeJS.Platform; native?: boolean } = {}): Finding[] {
   const findings: Finding[] = [];
   const models = new Map<BrokerSource, ListenerModel>();
   for (const s of sources) {
-    const own = checkBrokerConfig({ values: s.values, sourceOf: s.sourceOf, defaultSource: s.sourceOf('$none'), fixLine: s.fixLine, kafkaMajor: opts.kafkaMajor ?? 3, inContainer: s.inContainer, ...(s.service ? { containerName: s.service } : {}) });
+    const own = checkBrokerConfig({ values: s.values, sourceOf: s.sourceOf, defaultSource: s.sourceOf('$none'), fixLine: s.fixLine, kafkaMajor: opts.kafkaMajor ?? 3, inContainer: s.inContainer, allowStandalone: Boolean(opts.native && s.kind === 'properties'), ...(s.service ? { containerName: s.service } : {}) });
     findings.push(...own);
-    const m = buildListenerModel(s.values, undefined, opts.kafkaMajor ?? 3);
+    const m = buildListenerModel(s.values, undefined, opts.kafkaMajor ?? 3, Boolean(opts.native && s.kind === 'properties'));
     if (m) models.set(s, m);
   }
   const composeGroups = new Map<string, BrokerSource[]>();

@@ -63,6 +63,13 @@ describe('checkBrokerConfig', () => {
     expect(check(zk, { kafkaMajor: 4 }).map((f) => f.id)).toEqual(['L0']);
   });
 
+  it('allows the native broker\'s standalone mode only when asked', () => {
+    const standalone = { 'process.roles': null, 'controller.listener.names': null, 'controller.quorum.voters': null, listeners: 'PLAINTEXT://127.0.0.1:9092', 'advertised.listeners': null, 'broker.id': '1' };
+    expect(check(standalone).map((f) => f.id)).toEqual(['L0']);
+    expect(check(standalone, { allowStandalone: true }).map((f) => f.id)).toEqual(['listeners']);
+    expect(check({ ...standalone, 'advertised.listeners': 'PLAINTEXT://0.0.0.0:9092' }, { allowStandalone: true }).map((f) => f.id)).toEqual(['L7']);
+  });
+
   it('accepts controller.quorum.bootstrap.servers instead of voters (KIP-853)', () => {
     expect(check({ 'controller.quorum.voters': null, 'controller.quorum.bootstrap.servers': 'localhost:9093' }).map((f) => f.id)).toEqual(['listeners']);
   });
