@@ -1,5 +1,5 @@
 /**
- * Fetch (key 1), versions 0-11.
+ * Fetch (key 1), versions 0-12 (v12 flexible; topics by name — v13+ topic ids are not advertised).
  * - Returns whole batches from the segment files, starting with the batch that CONTAINS fetch_offset (P8);
  *   clients skip the records before their offset.
  * - partition_max_bytes per partition and max_bytes (v3+) overall; the first partition with data always gets at
@@ -95,7 +95,7 @@ function collect(b: BrokerContext, req: FetchRequest, version: number): Collecte
 export const handler: HandlerEntry<FetchRequest, FetchResponse> = {
   apiKey: 1,
   minVersion: 0,
-  maxVersion: 11,
+  maxVersion: 12,
   handle(req, ctx) {
     const b = ctx.broker;
     if (ctx.apiVersion >= 7 && req.sessionId !== 0) {

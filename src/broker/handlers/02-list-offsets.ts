@@ -1,10 +1,11 @@
 /**
- * ListOffsets (key 2), versions 0-5.
+ * ListOffsets (key 2), versions 0-7 (v6+ flexible).
  * timestamp -2 = earliest (log start offset), -1 = latest (high watermark; the last stable offset is the same
  * without transactions), otherwise the first offset whose timestamp is ≥ the one asked, through the time index
  * (offset -1 / timestamp -1 when there is none). v0 answers in the old offsets array (at most max_num_offsets:
  * the one offset found). Leader epoch (v4+) is the partition's; current_leader_epoch checks as Fetch.
- * Not implemented: -3 max timestamp (v7+) and the v6+ flexible versions (not advertised).
+ * -3 (v7+, KIP-734) = the largest timestamp in the log and its offset (as the storage engine tracks it per
+ * segment). Not implemented: -4 / -5 (tiered storage, v8+; not advertised).
  */
 import type { HandlerEntry } from '../dispatch.js';
 import type { ListOffsetsPartitionResponse, ListOffsetsRequest, ListOffsetsResponse } from '../../protocol/generated/list-offsets.js';
@@ -13,7 +14,7 @@ import { ErrorCode } from '../../protocol/generated/error-codes.js';
 export const handler: HandlerEntry<ListOffsetsRequest, ListOffsetsResponse> = {
   apiKey: 2,
   minVersion: 0,
-  maxVersion: 5,
+  maxVersion: 7,
   handle(req, ctx) {
     const b = ctx.broker;
     const v = ctx.apiVersion;
@@ -38,7 +39,12 @@ export const handler: HandlerEntry<ListOffsetsRequest, ListOffsetsResponse> = {
           let timestamp = -1;
           if (p.timestamp === -2n) offset = log.logStartOffset;
           else if (p.timestamp === -1n) offset = log.highWatermark;
-          else if (p.timestamp < 0n) {
+          else if (p.timestamp === -3n && v >= 7) {
+            const max = log.maxTimestampAndOffset();
+            if (max === null) return out;
+            offset = max.offset;
+            timestamp = max.timestamp;
+          } else if (p.timestamp < 0n) {
             out.errorCode = ErrorCode.UNSUPPORTED_VERSION;
             return out;
           } else {

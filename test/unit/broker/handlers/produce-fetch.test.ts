@@ -200,6 +200,9 @@ describe('ListOffsets', () => {
     expect((await q(-1n, 5))!.topics[0].partitions[0]).toMatchObject({ offset: 20n, timestamp: -1n, leaderEpoch: 0 });
     expect((await q(BigInt(now - 995), 5))!.topics[0].partitions[0]).toMatchObject({ offset: 5n, timestamp: BigInt(now - 995) });
     expect((await q(BigInt(now + 60_000), 5))!.topics[0].partitions[0]).toMatchObject({ offset: -1n, timestamp: -1n });
+    const max = (await q(-3n, 7))!.topics[0].partitions[0];
+    expect(max.timestamp).toBe(BigInt(now - 1000 + 9));
+    expect([9n, 19n]).toContain(max.offset);
   });
 });
 
