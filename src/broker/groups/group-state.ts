@@ -27,7 +27,8 @@
  *   follower gets the current generation back without a rebalance.
  * - Cooperative (incremental) rebalancing needs nothing special from the broker: clients revoke and rejoin, and a
  *   rejoin with new metadata starts a new round while the others keep heartbeating.
- * Differences from Kafka: no group.max.size; JoinGroup v6+ (skipAssignment, reason) are out of range.
+ * Differences from Kafka: no group.max.size; JoinGroup v6+ (skipAssignment, reason) are out of range, so a
+ * restarted static *leader* gets a rebalance (it needs the member list), as with Kafka before JoinGroup v9.
  */
 import { GroupErrorCode as E } from './error-codes.js';
 
