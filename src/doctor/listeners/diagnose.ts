@@ -187,6 +187,8 @@ function composeRules(group: BrokerSource[], models: Map<BrokerSource, ListenerM
           }
         } else if (!onAdvertised && pub && pub.published !== null && pub.published !== a.port) {
           push(out, s, 'M4', 'error', adKey, `service ${s.service} publishes host port ${pub.published} for listener ${a.listenerName} (container port ${bind.port}) but advertises port ${a.port}: clients bootstrap on ${pub.published}, then connect to ${a.host}:${a.port}, which is not published.`, `${s.fixLine('advertised.listeners', formatListeners(m.advertised.map((x) => (x === a ? { ...x, port: pub.published! } : x))))}\n# or, in ports:\n  - "${a.port}:${bind.port}"`, { listener: a.listenerName, published: pub.published, advertisedPort: a.port });
+        } else if (!onAdvertised && pub && pub.published === null) {
+          push(out, s, 'M4', 'warn', adKey, `service ${s.service} publishes container port ${bind.port} (listener ${a.listenerName}) on a random host port, but advertises ${a.host}:${a.port}: clients on the host are sent to a port that is not published.`, `ports:\n  - "${a.port}:${bind.port}"`, { listener: a.listenerName });
         } else if (!onAdvertised && !pub && a.host !== HOST_GATEWAY) {
           push(out, s, 'M4', 'warn', adKey, `listener ${a.listenerName} advertises ${a.host}:${a.port} for clients on the host, but service ${s.service} does not publish container port ${bind.port}: nothing outside the container reaches it.`, `ports:\n  - "${a.port}:${bind.port}"`, { listener: a.listenerName });
         }
