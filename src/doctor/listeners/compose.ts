@@ -131,6 +131,11 @@ export function parseCompose(text: string, file: string, opts: ComposeReadOption
   const vars = opts.variables ?? {};
   const readText = opts.readText ?? ((p: string) => readFileSync(p, 'utf8'));
   const services = Object.keys(root.services);
+  const serviceImages: Record<string, string | null> = {};
+  for (const n of services) {
+    const img = (root.services[n] ?? {}).image;
+    serviceImages[n] = typeof img === 'string' ? interpolate(img, opts.variables ?? {}, []) : null;
+  }
   const brokers: BrokerSource[] = [];
   const problems: { line?: number; message: string }[] = [];
   for (const name of services) {
@@ -217,7 +222,7 @@ export function parseCompose(text: string, file: string, opts: ComposeReadOption
       problems.push({ ...(svcLine !== undefined ? { line: svcLine } : {}), message: `service ${name}: no KAFKA_* settings, so the ${image} image's defaults apply (not checked)` });
       continue;
     }
-    const facts: ComposeFacts = { services, image, ports, extraHosts, names: [...new Set(names)], ...(svcLine !== undefined ? { line: svcLine } : {}) };
+    const facts: ComposeFacts = { services, serviceImages, image, ports, extraHosts, names: [...new Set(names)], ...(svcLine !== undefined ? { line: svcLine } : {}) };
     brokers.push(envSource(env, { scheme: scheme ?? guessScheme(env.map((e) => e.name)), file, service: name, fixStyle: 'compose', compose: facts }));
   }
   return { file, brokers, services, problems };

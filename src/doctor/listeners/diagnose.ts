@@ -144,7 +144,9 @@ function composeRules(group: BrokerSource[], models: Map<BrokerSource, ListenerM
     const c = s.compose;
     if (!m || !c || !(m.roles.has('broker') || m.mode === 'zk')) continue;
     const adKey = m.advertisedExplicit ? 'advertised.listeners' : 'listeners';
-    const others = allServices.filter((n) => n !== s.service);
+    // Containers that may be Kafka clients: not this broker, not ZooKeeper.
+    const images = s.compose?.serviceImages ?? {};
+    const others = allServices.filter((n) => n !== s.service && !/zookeeper/i.test(images[n] ?? '') && !/^(zk|zoo|zookeeper)\d*$/i.test(n));
     for (const a of m.advertised) {
       if (m.controllerListenerNames.includes(a.listenerName)) continue;
       const bind = bindFor(m, a.listenerName);

@@ -21,6 +21,8 @@ export interface PortMapping {
 export interface ComposeFacts {
   /** All service names in the file (brokers and others). */
   services: string[];
+  /** Image of every service in the file (null when built or unset). */
+  serviceImages: Record<string, string | null>;
   image: string | null;
   ports: PortMapping[];
   extraHosts: string[];
