@@ -39,18 +39,24 @@ async function kcatGroup(group: string, topic: string): Promise<string[]> {
 }
 
 const PY_CONSUMER = `
-import sys
+import sys, time
 from kafka import KafkaConsumer
-group, topic, bootstrap = sys.argv[1], sys.argv[2], sys.argv[3]
-c = KafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=group, auto_offset_reset='earliest',
-                  consumer_timeout_ms=4000)
-for m in c:
-    print(m.value.decode(), flush=True)
+group, topic, bootstrap, expected = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+c = KafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=group, auto_offset_reset='earliest')
+got, deadline, extra_until = 0, time.time() + 60, None
+# Read until the expected count arrives, then 1.5 s more so a record delivered twice would show.
+while time.time() < deadline and (extra_until is None or time.time() < extra_until):
+    for records in c.poll(timeout_ms=200).values():
+        for m in records:
+            print(m.value.decode(), flush=True)
+            got += 1
+    if got >= expected and extra_until is None:
+        extra_until = time.time() + 1.5
 c.close()  # commits consumed offsets (enable_auto_commit defaults to True)
 `;
 
-async function pythonGroup(group: string, topic: string): Promise<string[]> {
-  const { stdout } = await execa(PYTHON, ['-c', PY_CONSUMER, group, topic, broker.bootstrap], { timeout: 90_000 });
+async function pythonGroup(group: string, topic: string, expected: number): Promise<string[]> {
+  const { stdout } = await execa(PYTHON, ['-c', PY_CONSUMER, group, topic, broker.bootstrap, String(expected)], { timeout: 90_000 });
   return stdout.split('\n').filter(Boolean);
 }
 
@@ -76,9 +82,9 @@ describe('consumer groups: kcat -G and kafka-python resume from committed offset
 
   it('kafka-python consumes everything once, then only new records after a consumer restart', async () => {
     await produce('g-py', 0, 300);
-    expect(sorted(await pythonGroup('py-group', 'g-py'))).toEqual(range(0, 300));
+    expect(sorted(await pythonGroup('py-group', 'g-py', 300))).toEqual(range(0, 300));
     await produce('g-py', 300, 100);
-    expect(sorted(await pythonGroup('py-group', 'g-py'))).toEqual(range(300, 100));
+    expect(sorted(await pythonGroup('py-group', 'g-py', 100))).toEqual(range(300, 100));
   });
 
   it('both resume from their committed offsets after a broker restart, and the groups are still described', async () => {
@@ -86,7 +92,7 @@ describe('consumer groups: kcat -G and kafka-python resume from committed offset
     await produce('g-kcat', 400, 50);
     await produce('g-py', 400, 50);
     expect(sorted(await kcatGroup('kc-group', 'g-kcat'))).toEqual(range(400, 50));
-    expect(sorted(await pythonGroup('py-group', 'g-py'))).toEqual(range(400, 50));
+    expect(sorted(await pythonGroup('py-group', 'g-py', 50))).toEqual(range(400, 50));
 
     await withAdmin(async (a) => {
       const { groups } = await a.listGroups();
