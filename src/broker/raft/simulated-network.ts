@@ -212,6 +212,22 @@ export class SimulatedNetwork {
     return out.result;
   }
 
+  /** Proposes at one node, whatever it believes it is (a stale leader accepts; others refuse). */
+  proposeAt(id: number, values: string[]): ReturnType<RaftNode['propose']>['result'] {
+    const sim = this.get(id);
+    const out = sim.node.propose(values.map((v) => Buffer.from(v, 'utf8')), this.now);
+    this.handle(sim, out);
+    return out.result;
+  }
+
+  /** Graceful resignation of one node (EndQuorumEpoch goes out through the simulated network). */
+  resign(id: number): RaftOutput {
+    const sim = this.get(id);
+    const out = sim.node.resign(this.now);
+    this.handle(sim, out);
+    return out;
+  }
+
   /** The up node leading the highest epoch, if any. */
   leader(): SimNode | undefined {
     let best: SimNode | undefined;
