@@ -71,13 +71,22 @@ function fetchOffsets(c: WireConnection, v: number, groupId: string, topics: { n
 }
 
 describe('group APIs on the wire', () => {
-  it('FindCoordinator v0-v2: this broker for groups and transactional ids; unknown key types refused', async () => {
+  it('FindCoordinator v0-v4: this broker for groups and transactional ids; unknown key types refused', async () => {
     for (const v of [0, 1, 2]) {
       const r = await conn.request<{ errorCode: number; nodeId: number; host: string; port: number }>(10, v, { key: 'grp', keyType: 0, coordinatorKeys: [] });
       expect(r).toMatchObject({ errorCode: E.NONE, nodeId: 1, host: '127.0.0.1', port: broker.port });
     }
     expect(await conn.request(10, 1, { key: 'txn-1', keyType: 1, coordinatorKeys: [] })).toMatchObject({ errorCode: E.NONE, nodeId: 1 });
     expect(await conn.request(10, 2, { key: 'x', keyType: 7, coordinatorKeys: [] })).toMatchObject({ errorCode: E.INVALID_REQUEST, nodeId: -1 });
+    // v3: flexible, one key; v4: batched keys (KIP-699), one answer per key.
+    expect(await conn.request(10, 3, { key: 'grp', keyType: 0, coordinatorKeys: [] })).toMatchObject({ errorCode: E.NONE, nodeId: 1, port: broker.port });
+    const batched = await conn.request<{ coordinators: { key: string; nodeId: number; port: number; errorCode: number }[] }>(10, 4, { key: '', keyType: 0, coordinatorKeys: ['g1', 'g2'] });
+    expect(batched.coordinators.map((c) => [c.key, c.nodeId, c.port, c.errorCode])).toEqual([
+      ['g1', 1, broker.port, E.NONE],
+      ['g2', 1, broker.port, E.NONE],
+    ]);
+    const badType = await conn.request<{ coordinators: { errorCode: number }[] }>(10, 4, { key: '', keyType: 9, coordinatorKeys: ['t'] });
+    expect(badType.coordinators[0].errorCode).toBe(E.INVALID_REQUEST);
   });
 
   it('JoinGroup: MEMBER_ID_REQUIRED only from v4; v0 uses the session timeout as rebalance timeout; bad timeouts refused', async () => {
