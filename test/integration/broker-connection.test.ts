@@ -108,7 +108,7 @@ describe('native broker connection pipeline', () => {
     expect(res.errorCode).toBe(35);
     const keys = new Map(res.apiKeys.map((k) => [k.apiKey, k]));
     expect(keys.get(18)).toMatchObject({ minVersion: 0, maxVersion: 3 });
-    expect(keys.get(0)).toMatchObject({ minVersion: 0, maxVersion: 8 });
+    expect(keys.get(0)).toMatchObject({ minVersion: 0, maxVersion: 9 });
     for (const k of res.apiKeys) expect(k.minVersion).toBe(0);
     expect(c.closed).toBe(false);
     c.socket.destroy();

@@ -1,5 +1,5 @@
 /**
- * Produce (key 0), versions 0-8.
+ * Produce (key 0), versions 0-9 (v9 flexible).
  * Hot path: the records arrive as a view into the request frame; each v2 batch is checked once (framing, magic,
  * CRC-32C, counts: validateBatch), then appended as raw bytes — the log rewrites BaseOffset and
  * PartitionLeaderEpoch outside the CRC. No decompression, no per-record work, no copies.
@@ -145,7 +145,7 @@ function respond(req: ProduceRequest, ctx: RequestContext, outcome: (topic: stri
 export const handler: HandlerEntry<ProduceRequest, ProduceResponse> = {
   apiKey: 0,
   minVersion: 0,
-  maxVersion: 8,
+  maxVersion: 9,
   handle(req, ctx) {
     const b = ctx.broker;
     if (req.acks !== 0 && req.acks !== 1 && req.acks !== -1) {
