@@ -1,10 +1,11 @@
 /**
- * InitProducerId (key 22), versions 0-1.
- * Idempotent producers (transactional id null) get a fresh producer id at epoch 0. Ids are never reused: the
- * counter starts past every producer id found in the logs at start-up.
+ * InitProducerId (key 22), versions 0-4 (v2+ flexible).
+ * Idempotent producers (transactional id null) get a fresh producer id at epoch 0 — as Kafka does, the v3+
+ * producer id / epoch fields are ignored without a transactional id (KIP-360: idempotent producers bump their
+ * epoch locally; the sequence checks accept a higher epoch starting at sequence 0). Ids are never reused: they
+ * come from blocks reserved in the log dir (server.ts).
  * Not implemented: transactions. A transactional id is refused with TRANSACTIONAL_ID_AUTHORIZATION_FAILED (a
- * fatal, clearly worded client error) rather than pretending; v2+ (flexible; epoch bump for KIP-360) is not
- * advertised.
+ * fatal, clearly worded client error) rather than pretending; v5 (KIP-890) is not advertised.
  */
 import type { HandlerEntry } from '../dispatch.js';
 import type { InitProducerIdRequest, InitProducerIdResponse } from '../../protocol/generated/init-producer-id.js';
@@ -13,7 +14,7 @@ import { ErrorCode } from '../../protocol/generated/error-codes.js';
 export const handler: HandlerEntry<InitProducerIdRequest, InitProducerIdResponse> = {
   apiKey: 22,
   minVersion: 0,
-  maxVersion: 1,
+  maxVersion: 4,
   handle(req, ctx) {
     if (req.transactionalId !== null) {
       return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1n, producerEpoch: -1 };
