@@ -527,6 +527,7 @@ export class RaftNode {
     }
     if (!this.config.voters.includes(p.candidateId) || !this.isVoter) return respond(0, ErrorCode.INCONSISTENT_VOTER_SET, false);
     if (p.candidateEpoch < this.epoch) return respond(0, ErrorCode.FENCED_LEADER_EPOCH, false);
+    const priorDeadline = this.state === 'Leader' ? Infinity : this.electionDeadline;
     if (p.candidateEpoch > this.epoch) this.transition('Unattached', p.candidateEpoch, -1, -1, now);
     let granted = false;
     if (this.state === 'Voted' && this.votedId === p.candidateId) granted = true;
@@ -534,6 +535,10 @@ export class RaftNode {
       this.transition('Voted', this.epoch, p.candidateId, -1, now); // persisted before the answer leaves
       granted = true;
     }
+    // Raft's timer rule: only granting a vote (or hearing from a leader) restarts the election timer. A
+    // refused candidate with a stale log must not keep postponing everyone else's election by bumping the
+    // epoch — without this, such a node can hold the quorum leaderless for a long time (no pre-vote here).
+    if (!granted && priorDeadline !== Infinity && this.state === 'Unattached') this.electionDeadline = Math.min(this.electionDeadline, priorDeadline);
     respond(0, 0, granted);
   }
 

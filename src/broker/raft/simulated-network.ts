@@ -97,7 +97,7 @@ export class SimulatedNetwork {
   private groups: Map<number, number> | undefined;
   private readonly leadersByEpoch = new Map<number, number>();
   /** offset → the entry every node must agree on once committed. */
-  private readonly committed = new Map<number, { epoch: number; value: string }>();
+  private readonly committed = new Map<number, { epoch: number; value: string; control: boolean }>();
   private restarts = 0;
 
   constructor(options: SimulationOptions) {
@@ -250,8 +250,13 @@ export class SimulatedNetwork {
   }
 
   /** The value list every node must agree with at each committed offset. */
-  committedEntries(): Map<number, { epoch: number; value: string }> {
+  committedEntries(): Map<number, { epoch: number; value: string; control: boolean }> {
     return new Map(this.committed);
+  }
+
+  /** The values (not control entries) any node saw committed, in offset order. */
+  committedValues(): string[] {
+    return [...this.committed.entries()].sort((a, b) => a[0] - b[0]).filter(([, c]) => !c.control).map(([, c]) => c.value);
   }
 
   private handle(sim: SimNode, out: RaftOutput): void {
@@ -325,7 +330,7 @@ export class SimulatedNetwork {
         for (const e of event.entries) {
           const value = e.value.toString('utf8');
           const known = this.committed.get(e.offset);
-          if (known === undefined) this.committed.set(e.offset, { epoch: e.epoch, value });
+          if (known === undefined) this.committed.set(e.offset, { epoch: e.epoch, value, control: e.control });
           else if (known.epoch !== e.epoch || known.value !== value) {
             this.violation(`state-machine safety: node ${sim.id} committed (${e.epoch}, ${JSON.stringify(value)}) at ${e.offset}, others (${known.epoch}, ${JSON.stringify(known.value)})`);
           }
