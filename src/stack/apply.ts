@@ -18,6 +18,9 @@ import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/p
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KstackError } from '../errors.js';
+import { formatFindings } from '../doctor/finding.js';
+import { checkBrokerProperties } from '../listeners/rules.js';
+import { parseProperties } from '../listeners/properties.js';
 import type { PlatformContext } from '../platform.js';
 import { newClusterId, planStack, type PlanOptions, type StackPlan } from './plan.js';
 import { checkPorts, describePortProblem, type PortProblem } from './ports.js';
@@ -234,6 +237,16 @@ export async function initWorkspace(request: InitRequest, ctx: InitContext): Pro
   const plan = planFor(clusterId ?? newClusterId(random));
   const templates = ctx.templates ?? (await loadTemplates());
   const rendered = renderWorkspace(plan, templates);
+  // The listener doctor's rules over every rendered server.properties, before anything is written or started.
+  const listenerErrors = rendered.files
+    .filter((f) => f.path.endsWith('/server.properties'))
+    .flatMap((f) => checkBrokerProperties(parseProperties(f.content, join(workspace, f.path))).filter((x) => x.severity === 'error'));
+  if (listenerErrors.length > 0) {
+    throw new KstackError('KSTACK_LISTENER_CONFIG', `these settings would not make a working stack; nothing was written:\n${formatFindings(listenerErrors).slice(0, -1).join('\n')}`, {
+      exitCode: 2,
+      fix: 'choose another --host (a name or address clients can reach); each finding above names its own fix',
+    });
+  }
 
   const portProblems: PortProblem[] = await checkPorts(plan.ports, ctx.platform);
   if (portProblems.length > 0) {

@@ -2,7 +2,7 @@
  * `kstack up --detach` → records flow → `kstack down` leaves no kstack process and no listening port, five times
  * over; a port conflict at `up` names the holder and starts nothing.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { createServer, createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -83,5 +83,17 @@ describe('kstack up / down (kraft, native broker)', () => {
     } finally {
       blocker.close();
     }
+  });
+});
+
+describe('listener rules at broker start-up', () => {
+  it('refuses a server.properties Kafka would refuse, in Kafka\'s words, naming the line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kstack-broker-rules-'));
+    const config = join(dir, 'server.properties');
+    writeFileSync(config, `broker.id=1\nlisteners=PLAINTEXT://127.0.0.1:0\nadvertised.listeners=PLAINTEXT://0.0.0.0:9092\nlog.dirs=${join(dir, 'data')}\n`);
+    const run = await kstack(['broker', '--config', config], dir);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('L7  advertised.listeners cannot use the nonroutable meta-address 0.0.0.0. Use a routable IP address.');
+    expect(run.stderr).toContain(`at: ${config}:3`);
   });
 });

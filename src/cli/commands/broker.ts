@@ -9,6 +9,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { KstackError } from '../../errors.js';
 import { readPropertiesFile } from '../../listeners/properties.js';
+import { checkBrokerConfig } from '../../listeners/rules.js';
+import { formatFindings } from '../../doctor/finding.js';
 import { configureLoggingFromFile, getLogger, shutdownLogging } from '../../logging/index.js';
 import { loadBrokerConfig, parseOverrides } from '../../broker/config.js';
 import { startBroker } from '../../broker/server.js';
@@ -26,7 +28,8 @@ export async function runBroker(opts: BrokerOptions): Promise<number> {
     throw new KstackError('KSTACK_BROKER_CONFIG', `server.properties not found: ${configPath}`, { fix: 'render one with `kstack init`, or pass --config <path to server.properties>', exitCode: 2 });
   }
   const file = await readPropertiesFile(configPath);
-  const { config, warnings } = loadBrokerConfig(file, parseOverrides(opts.override));
+  const overrides = parseOverrides(opts.override);
+  const { config, warnings } = loadBrokerConfig(file, overrides);
   const configDir = dirname(configPath);
   const logsDir = resolve(opts.logsDir ?? join(configDir, 'logs'));
   const log4j = opts.log4j ? resolve(opts.log4j) : join(configDir, 'log4j.properties');
@@ -36,6 +39,21 @@ export async function runBroker(opts: BrokerOptions): Promise<number> {
   }
   const log = getLogger('kafka.server.KafkaConfig');
   for (const w of warnings) log.warn(w);
+  // The listener doctor's rules, as `kstack init` and `kstack doctor listeners` apply them: Kafka's refusals stop
+  // the start-up in Kafka's words; mistakes Kafka accepts but clients trip over are logged with their fix.
+  const findings = checkBrokerConfig({
+    values: new Map([...file.toMap(), ...overrides]),
+    sourceOf: (key) => (overrides.has(key) ? { file: `--override ${key}` } : { file: configPath, line: file.entry(key)?.line }),
+    allowStandalone: true,
+  });
+  for (const f of findings.filter((x) => x.severity === 'warn')) log.warn(`${f.id}: ${f.message}${f.fix ? ` Fix: ${f.fix.replace(/\n/g, ' ')}` : ''}`);
+  const errors = findings.filter((x) => x.severity === 'error');
+  if (errors.length > 0) {
+    throw new KstackError('KSTACK_BROKER_CONFIG', `${configPath} cannot start a broker:\n${formatFindings(errors).slice(0, -1).join('\n')}`, {
+      fix: `correct the lines named above; \`kstack doctor listeners --config ${configPath}\` lists every finding`,
+      exitCode: 2,
+    });
+  }
 
   const broker = await startBroker({ config });
   return new Promise<number>((done) => {
