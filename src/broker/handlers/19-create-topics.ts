@@ -1,5 +1,6 @@
 /**
- * CreateTopics (key 19), versions 0-4.
+ * CreateTopics (key 19), versions 0-7 (v5+ flexible: the response carries the partition count, replication
+ * factor and every config of the new topic with its source; v7 its topic id).
  * Kafka's checks and codes: INVALID_TOPIC_EXCEPTION (name), TOPIC_ALREADY_EXISTS (36), INVALID_PARTITIONS (37),
  * INVALID_REPLICATION_FACTOR (38; only 1 broker), INVALID_CONFIG (40), INVALID_REQUEST for a topic named twice
  * in one request or for manual assignments together with partitions/replication factor; validate_only checks
@@ -11,11 +12,12 @@ import type { HandlerEntry } from '../dispatch.js';
 import type { CreatableTopicResult, CreateTopicsRequest, CreateTopicsResponse } from '../../protocol/generated/create-topics.js';
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import { checkCreateTopic, createTopic } from '../metadata/topic-admin.js';
+import { topicConfigEntries } from './support/configs.js';
 
 export const handler: HandlerEntry<CreateTopicsRequest, CreateTopicsResponse> = {
   apiKey: 19,
   minVersion: 0,
-  maxVersion: 4,
+  maxVersion: 7,
   handle(req, ctx) {
     const b = ctx.broker;
     const seen = new Map<string, number>();
@@ -40,7 +42,7 @@ export const handler: HandlerEntry<CreateTopicsRequest, CreateTopicsResponse> = 
       const configs = new Map(t.configs.map((c) => [c.name, c.value] as [string, string | null]));
       const r = req.validateOnly ? checkCreateTopic(b, t.name, partitions, rf, configs) : createTopic(b, t.name, partitions, rf, configs);
       if (r.errorCode !== ErrorCode.NONE) return res(r.errorCode, r.errorMessage);
-      return { name: t.name, errorCode: 0, errorMessage: null, topicId: r.topic?.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA', numPartitions: partitions, replicationFactor: rf, configs: [], topicConfigErrorCode: 0 };
+      return { name: t.name, errorCode: 0, errorMessage: null, topicId: r.topic?.topicId ?? 'AAAAAAAAAAAAAAAAAAAAAA', numPartitions: partitions, replicationFactor: rf, configs: topicConfigEntries(b, configs), topicConfigErrorCode: 0 };
     });
     return { throttleTimeMs: 0, topics: results };
   },

@@ -4,6 +4,7 @@
  */
 import type { BrokerContext } from '../../context.js';
 import { checkTopicConfigs, logConfigOf } from '../../metadata/topic-admin.js';
+import { TOPIC_CONFIG_DEFS } from '../../config.js';
 import { ErrorCode } from '../../../protocol/generated/error-codes.js';
 
 export const RESOURCE_TOPIC = 2;
@@ -34,4 +35,14 @@ export function applyTopicConfigs(b: BrokerContext, topicName: string, next: Map
 export function brokerResourceError(b: BrokerContext, name: string): AlterOutcome {
   if (name !== '' && name !== String(b.nodeId)) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unexpected broker id, expected ${b.nodeId} or empty string, but received ${name}` };
   return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Dynamic broker configs are not supported by the kstack native broker; change server.properties and restart' };
+}
+
+/** Every topic config with its effective value and source (CreateTopics v5+ response). */
+export function topicConfigEntries(b: BrokerContext, overrides: ReadonlyMap<string, string | null>): { name: string; value: string | null; readOnly: boolean; configSource: number; isSensitive: boolean }[] {
+  return TOPIC_CONFIG_DEFS.map((def) => {
+    const override = overrides.get(def.name);
+    if (override !== undefined && override !== null) return { name: def.name, value: override.trim(), readOnly: false, configSource: SOURCE.DYNAMIC_TOPIC_CONFIG, isSensitive: false };
+    const fallback = b.config.topicDefault(def.name);
+    return { name: def.name, value: fallback.value, readOnly: false, configSource: fallback.source === 'STATIC_BROKER_CONFIG' ? SOURCE.STATIC_BROKER_CONFIG : SOURCE.DEFAULT_CONFIG, isSensitive: false };
+  });
 }

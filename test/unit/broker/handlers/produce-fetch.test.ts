@@ -154,7 +154,8 @@ describe('CreateTopics configs', () => {
       { topics: [{ name: 'dry-run', numPartitions: 2, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 1000, validateOnly: true },
       ctx(19, 4),
     );
-    expect(dry!.topics[0]).toMatchObject({ errorCode: 0, numPartitions: 2 });
+    expect(dry!.topics[0]).toMatchObject({ errorCode: 0, numPartitions: 2, replicationFactor: 1 });
+    expect(dry!.topics[0].configs!.find((c) => c.name === 'cleanup.policy')).toMatchObject({ value: 'delete', configSource: 5 });
     expect(broker.running!.context.topics.get('dry-run')).toBeUndefined();
   });
 });
@@ -232,5 +233,33 @@ describe('Metadata', () => {
     expect(ask('auto-yes', true)).toMatchObject({ errorCode: 0, partitions: [expect.objectContaining({ partitionIndex: 0 })] });
     expect(ask('auto-v3', false, 3).errorCode).toBe(0);
     expect(ask('bad name', true).errorCode).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);
+  });
+});
+
+describe('DeleteTopics / DescribeConfigs (newer versions)', () => {
+  it('DeleteTopics v6 deletes by topic id, UNKNOWN_TOPIC_ID for an unknown one', async () => {
+    const { handler: deleteTopics } = await import('../../../../src/broker/handlers/20-delete-topics.js');
+    await create('del-by-id');
+    const id = broker.running!.context.topics.get('del-by-id')!.topicId;
+    const res = await deleteTopics.handle({ topics: [{ name: null, topicId: id }, { name: null, topicId: 'AAAAAAAAAAAAAAAAAAAAAQ' }], topicNames: [], timeoutMs: 1000 }, ctx(20, 6));
+    expect(res!.responses).toEqual([
+      { name: 'del-by-id', topicId: id, errorCode: 0, errorMessage: null },
+      { name: null, topicId: 'AAAAAAAAAAAAAAAAAAAAAQ', errorCode: ErrorCode.UNKNOWN_TOPIC_ID, errorMessage: expect.any(String) },
+    ]);
+    expect(broker.running!.context.topics.get('del-by-id')).toBeUndefined();
+  });
+
+  it('DescribeConfigs v3+ gives config types; broker resources list server.properties values', async () => {
+    const { handler: describeConfigs } = await import('../../../../src/broker/handlers/32-describe-configs.js');
+    const res = await describeConfigs.handle({ resources: [{ resourceType: 2, resourceName: 'f1', configurationKeys: ['retention.ms', 'cleanup.policy', 'preallocate'] }, { resourceType: 4, resourceName: '1', configurationKeys: ['broker.id', 'num.partitions'] }], includeSynonyms: true, includeDocumentation: false }, ctx(32, 4));
+    const topic = new Map(res!.results[0].configs.map((c) => [c.name, c]));
+    expect(topic.get('retention.ms')).toMatchObject({ configType: 5, value: '604800000', configSource: 5 });
+    expect(topic.get('cleanup.policy')?.configType).toBe(7);
+    expect(topic.get('preallocate')?.configType).toBe(1);
+    const brokerRes = new Map(res!.results[1].configs.map((c) => [c.name, c]));
+    expect(brokerRes.get('broker.id')).toMatchObject({ value: '1', configSource: 4, isDefault: false, readOnly: true });
+    expect(brokerRes.get('num.partitions')).toMatchObject({ value: '1', configSource: 4 });
+    const other = await describeConfigs.handle({ resources: [{ resourceType: 4, resourceName: '7', configurationKeys: null }], includeSynonyms: false, includeDocumentation: false }, ctx(32, 4));
+    expect(other!.results[0].errorCode).toBe(ErrorCode.INVALID_REQUEST);
   });
 });
