@@ -263,3 +263,49 @@ describe('DeleteTopics / DescribeConfigs (newer versions)', () => {
     expect(other!.results[0].errorCode).toBe(ErrorCode.INVALID_REQUEST);
   });
 });
+
+describe('IncrementalAlterConfigs / AlterConfigs', () => {
+  it('SET, DELETE, APPEND and SUBTRACT change only the named overrides; bad input changes nothing', async () => {
+    const { handler: incremental } = await import('../../../../src/broker/handlers/44-incremental-alter-configs.js');
+    const { handler: alter } = await import('../../../../src/broker/handlers/33-alter-configs.js');
+    await create('inc', 1, { 'retention.ms': '1000', 'segment.bytes': '100000' });
+    const configs = () => Object.fromEntries(broker.running!.context.topics.get('inc')!.configs);
+    const run = async (ops: { name: string; configOperation: number; value: string | null }[], validateOnly = false) =>
+      (await incremental.handle({ resources: [{ resourceType: 2, resourceName: 'inc', configs: ops }], validateOnly }, ctx(44, 1)))!.responses[0];
+    expect(await run([{ name: 'retention.ms', configOperation: 0, value: '5000' }, { name: 'segment.bytes', configOperation: 1, value: null }])).toMatchObject({ errorCode: 0 });
+    expect(configs()).toEqual({ 'retention.ms': '5000' });
+    expect(await run([{ name: 'cleanup.policy', configOperation: 2, value: 'compact' }])).toMatchObject({ errorCode: 0 });
+    expect(configs()['cleanup.policy']).toBe('delete,compact');
+    expect(await run([{ name: 'cleanup.policy', configOperation: 3, value: 'delete' }])).toMatchObject({ errorCode: 0 });
+    expect(configs()['cleanup.policy']).toBe('compact');
+    expect((await run([{ name: 'retention.ms', configOperation: 2, value: '1' }])).errorCode).toBe(ErrorCode.INVALID_CONFIG);
+    expect((await run([{ name: 'retention.ms', configOperation: 0, value: 'x' }])).errorCode).toBe(ErrorCode.INVALID_CONFIG);
+    expect((await run([{ name: 'nope', configOperation: 0, value: '1' }])).errorCode).toBe(ErrorCode.INVALID_CONFIG);
+    expect((await run([{ name: 'retention.ms', configOperation: 0, value: '1' }, { name: 'retention.ms', configOperation: 1, value: null }])).errorCode).toBe(ErrorCode.INVALID_REQUEST);
+    expect(await run([{ name: 'retention.ms', configOperation: 0, value: '7' }], true)).toMatchObject({ errorCode: 0 });
+    expect(configs()).toEqual({ 'retention.ms': '5000', 'cleanup.policy': 'compact' });
+    // The storage engine follows: the open partition log now has the new retention.
+    expect(broker.running!.context.logs.get('inc', 0)!.config.retentionMs).toBe(5000);
+    const legacy = await alter.handle({ resources: [{ resourceType: 2, resourceName: 'inc', configs: [{ name: 'max.message.bytes', value: '5000' }] }], validateOnly: true }, ctx(33, 1));
+    expect(legacy!.responses[0].errorCode).toBe(0);
+    expect(configs()).toEqual({ 'retention.ms': '5000', 'cleanup.policy': 'compact' });
+    const brokerAlter = await incremental.handle({ resources: [{ resourceType: 4, resourceName: '1', configs: [{ name: 'num.partitions', configOperation: 0, value: '3' }] }], validateOnly: false }, ctx(44, 1));
+    expect(brokerAlter!.responses[0]).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: expect.stringMatching(/server\.properties/) });
+  });
+});
+
+describe('Fetch max_bytes', () => {
+  it('stops adding partitions once max_bytes is used, but the first partition with data gets a whole batch', async () => {
+    await create('mb', 3);
+    for (let p = 0; p < 3; p++) {
+      await produce.handle({ transactionalId: null, acks: -1, timeoutMs: 1000, topicData: [{ name: 'mb', partitionData: [{ index: p, records: batchOf(20) }] }] }, ctx(0, 8));
+    }
+    const req = fetchReq('mb', 0n, { maxBytes: 10 });
+    req.topics[0].partitions = [0, 1, 2].map((partition) => ({ ...req.topics[0].partitions[0], partition }));
+    const res = (await fetch.handle(req, ctx(1, 11))) as FetchResponse;
+    const sizes = res.responses[0].partitions.map((p) => p.records!.length);
+    expect(sizes[0]).toBeGreaterThan(10);
+    expect(sizes.slice(1)).toEqual([0, 0]);
+    expect(res.responses[0].partitions.map((p) => p.highWatermark)).toEqual([20n, 20n, 20n]);
+  });
+});
