@@ -36,7 +36,7 @@ import type { EndQuorumEpochRequest, EndQuorumEpochResponse } from '../../protoc
 import type { FetchRequest, FetchResponse, PartitionData } from '../../protocol/generated/fetch.js';
 import type { FetchSnapshotRequest, FetchSnapshotResponse, FetchSnapshotResponsePartitionSnapshot } from '../../protocol/generated/fetch-snapshot.js';
 import type { VoteRequest, VoteResponse } from '../../protocol/generated/vote.js';
-import type { RaftLog } from './log.js';
+import { RaftLogError, type RaftLog } from './log.js';
 import type { QuorumStateStore } from './quorum-state.js';
 import { decodeEntries, encodeEntries, encodeLeaderChange, RaftRecordsError } from './records.js';
 import type { SnapshotStore } from './snapshot-store.js';
@@ -250,7 +250,9 @@ export class RaftNode {
           this.reject(message as RaftMessage, 'unknown message type');
       }
     } catch (err) {
-      if (!(err instanceof RaftRecordsError)) throw err;
+      // Bad data from a peer (malformed batches, entries that would break the log's epoch order) is refused
+      // with the log unchanged; anything else is a bug and propagates.
+      if (!(err instanceof RaftRecordsError) && !(err instanceof RaftLogError)) throw err;
       this.reject(message, err.message);
     }
     return this.finish();
@@ -377,10 +379,10 @@ export class RaftNode {
       this.electionDeadline = now + this.randomElectionTimeout();
     } else {
       this.state = 'Unattached';
-      // A sole voter has nobody to wait for.
-      const sole = this.config.voters.length === 1 && this.isVoter;
-      this.electionDeadline = sole ? now : now + this.randomElectionTimeout();
+      this.electionDeadline = now + this.randomElectionTimeout();
     }
+    // A sole voter has nobody to wait for.
+    if (this.config.voters.length === 1 && this.isVoter && this.state !== 'Follower') this.electionDeadline = now;
   }
 
   private transition(to: RaftStateName, epoch: number, votedId: number, leaderId: number, now: number): void {
@@ -495,6 +497,10 @@ export class RaftNode {
   }
 
   private tickCandidate(now: number): void {
+    if (this.granted.size >= this.majority()) {
+      this.becomeLeader(now);
+      return;
+    }
     if (this.backoffUntil !== undefined) {
       if (now >= this.backoffUntil) this.startElection(now);
       return;
@@ -525,6 +531,7 @@ export class RaftNode {
     if (p === undefined || body.topics[0].topicName !== METADATA_TOPIC || p.partitionIndex !== METADATA_PARTITION) {
       return respond(ErrorCode.INVALID_REQUEST, 0, false);
     }
+    if (p.candidateId !== from) return respond(ErrorCode.INVALID_REQUEST, 0, false);
     if (!this.config.voters.includes(p.candidateId) || !this.isVoter) return respond(0, ErrorCode.INCONSISTENT_VOTER_SET, false);
     if (p.candidateEpoch < this.epoch) return respond(0, ErrorCode.FENCED_LEADER_EPOCH, false);
     const priorDeadline = this.state === 'Leader' ? Infinity : this.electionDeadline;

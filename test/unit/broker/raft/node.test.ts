@@ -311,6 +311,76 @@ describe('fetch validation and the high-watermark (seed 11)', () => {
   });
 });
 
+describe('restarts and bad input (seeds 11, 41, 51)', () => {
+  it('a restarted sole voter takes over again on its first tick', () => {
+    const p = parts();
+    const node = makeNode(1, p, 11, [1]);
+    node.tick(1);
+    node.propose([Buffer.from('x')], 2);
+    const fresh = new ValueListStateMachine(); // the process restarted: its in-memory state is gone
+    const again = makeNode(1, { ...p, stateMachine: fresh }, 12, [1], 100);
+    expect(again.stateName).toBe('Resigned');
+    again.tick(101);
+    expect(again.stateName).toBe('Leader');
+    expect(again.currentEpoch).toBe(2);
+    expect(again.highWatermark).toBe(3); // the old LeaderChange, x, the new LeaderChange
+    expect(fresh.values).toEqual(['x']); // replayed from the log once committed again
+  });
+
+  it('refuses a vote request whose sender is not the candidate', () => {
+    const node = makeNode(2, parts(), 51);
+    const m = voteRequest(1, 2, 1, 0, 0);
+    const out = node.receive({ ...m, from: 3 }, 1);
+    expect(only(out, 'VoteResponse').body.errorCode).toBe(ErrorCode.INVALID_REQUEST);
+    expect(node.votedFor).toBe(-1);
+  });
+
+  it('refuses entries that would take its log\'s epoch backwards, log unchanged', () => {
+    const p = parts();
+    p.log.append([{ ...value('a'), epoch: 3 }]);
+    p.quorumStore.write({ epoch: 4, votedId: -1, leaderId: 1 });
+    const follower = makeNode(2, p, 41);
+    const fetch = only(follower.tick(1), 'FetchRequest');
+    const records = encodeEntries([{ offset: 1, epoch: 2, control: false, timestamp: 0, value: Buffer.from('b') }]);
+    const body = {
+      throttleTimeMs: 0, errorCode: 0, sessionId: 0,
+      responses: [{ topic: METADATA_TOPIC, partitions: [{ partitionIndex: 0, errorCode: 0, highWatermark: 2n, currentLeader: { leaderId: 1, leaderEpoch: 4 }, records }] }],
+    };
+    const out = follower.receive({ type: 'FetchResponse', from: 1, to: 2, correlationId: fetch.correlationId, body }, 2);
+    expect(out.events).toContainEqual(expect.objectContaining({ type: 'message-rejected', reason: expect.stringMatching(/epochs never go down/) }));
+    expect(p.log.endOffset).toBe(1);
+  });
+});
+
+describe('FetchSnapshot errors (seed 61)', () => {
+  it('answers an unknown snapshot id or position with Kafka error codes', () => {
+    const p = parts();
+    const node = makeNode(1, p, 61, [1], 0, { maxEntriesBetweenSnapshots: 3 });
+    node.tick(1);
+    node.propose([Buffer.from('a'), Buffer.from('b'), Buffer.from('c')], 2);
+    const snap = p.snapshots.latest()!;
+    expect(snap.id).toEqual({ offset: 4, epoch: 1 });
+    expect(p.log.logStartOffset).toBe(4);
+    const ask = (offset: number, epoch: number, position: number, leaderEpoch = 1) => {
+      const out = node.receive({
+        type: 'FetchSnapshotRequest', from: 2, to: 1, correlationId: 3,
+        body: { clusterId: 'c1', replicaId: 2, maxBytes: 10, topics: [{ name: METADATA_TOPIC, partitions: [{ partition: 0, currentLeaderEpoch: leaderEpoch, snapshotId: { endOffset: BigInt(offset), epoch }, position: BigInt(position), replicaDirectoryId: '' }] }] },
+      }, 3);
+      return only(out, 'FetchSnapshotResponse').body.topics[0].partitions[0];
+    };
+    const chunk = ask(4, 1, 0);
+    expect(chunk.errorCode).toBe(0);
+    expect(chunk.size).toBe(BigInt(snap.data.length));
+    expect(chunk.unalignedRecords).toEqual(snap.data.subarray(0, 10));
+    expect(ask(3, 1, 0).errorCode).toBe(ErrorCode.SNAPSHOT_NOT_FOUND);
+    expect(ask(4, 1, snap.data.length + 1).errorCode).toBe(ErrorCode.POSITION_OUT_OF_RANGE);
+    expect(ask(4, 1, 0, 0).errorCode).toBe(ErrorCode.FENCED_LEADER_EPOCH);
+    // A Fetch below the log start is pointed at the snapshot.
+    const res = only(node.receive(fetchRequest(2, 1, 1, 0, 0), 4), 'FetchResponse').body.responses[0].partitions[0];
+    expect(res.snapshotId).toEqual({ endOffset: 4n, epoch: 1 });
+  });
+});
+
 describe('DescribeQuorum (seed 11)', () => {
   it('reports leader, epoch, high-watermark and each voter\'s log end offset', () => {
     const { node, now } = electedLeader();
