@@ -309,3 +309,15 @@ describe('Fetch max_bytes', () => {
     expect(res.responses[0].partitions.map((p) => p.highWatermark)).toEqual([20n, 20n, 20n]);
   });
 });
+
+describe('DescribeCluster', () => {
+  it('describes this node as the cluster and its controller (v0 and v1)', async () => {
+    const { handler: describeCluster } = await import('../../../../src/broker/handlers/60-describe-cluster.js');
+    for (const v of [0, 1]) {
+      const res = await describeCluster.handle({ includeClusterAuthorizedOperations: false, endpointType: 1 }, ctx(60, v, 'INTERNAL'));
+      expect(res).toMatchObject({ errorCode: 0, clusterId: broker.running!.clusterId, controllerId: 1, brokers: [{ brokerId: 1, host: 'broker-1.internal', port: 19092, rack: null }] });
+    }
+    const controllers = await describeCluster.handle({ includeClusterAuthorizedOperations: false, endpointType: 2 }, ctx(60, 1));
+    expect(controllers!.errorCode).toBe(ErrorCode.MISMATCHED_ENDPOINT_TYPE);
+  });
+});
