@@ -3,13 +3,13 @@
  * - a ZooKeeper server is ready when `srvr` reports a mode (the quorum has formed);
  * - a Kafka node is ready when its process runs and its client listener answers a Metadata request;
  * - the stack is ready when a record produced to a readiness topic is fetched back from the partition leader.
- * One-shot request/response exchanges over the generated codecs; no client library, no consumer group, so the
- * check costs a few milliseconds once the broker is up.
+ * One-shot request/response exchanges through the wire client (src/client/wire.ts); no client library, no consumer
+ * group, so the check costs a few milliseconds once the broker is up.
  */
 import { readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { KstackError } from '../errors.js';
-import { decodeResponse, encodeRequestFrame } from '../protocol/frame.js';
+import { withConnection } from '../client/wire.js';
 import { API_KEYS } from '../protocol/generated/index.js';
 import type { MetadataResponse } from '../protocol/generated/metadata.js';
 import type { ProduceResponse } from '../protocol/generated/produce.js';
@@ -22,36 +22,9 @@ import { probeZooKeeper } from './zookeeper.js';
 
 export const READINESS_TOPIC = '__kstack_ready';
 
-/** Sends one request and reads its response on a fresh connection. */
+/** Sends one request and reads its response on a fresh connection (the wire client the doctor probes with). */
 export function exchange<T>(host: string, port: number, apiKey: number, apiVersion: number, body: unknown, timeoutMs = 3000): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const socket = createConnection({ host, port });
-    const chunks: Buffer[] = [];
-    let received = 0;
-    const timer = setTimeout(() => fail(new Error(`no response from ${host}:${port} within ${timeoutMs} ms`)), timeoutMs);
-    const fail = (err: Error) => {
-      clearTimeout(timer);
-      socket.destroy();
-      reject(err);
-    };
-    socket.on('error', fail);
-    socket.on('connect', () => socket.write(encodeRequestFrame(apiKey, apiVersion, 1, 'kstack-readiness', body)));
-    socket.on('data', (chunk: Buffer) => {
-      chunks.push(chunk);
-      received += chunk.length;
-      if (received < 4) return;
-      const all = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-      const size = all.readInt32BE(0);
-      if (size < 0 || size > 64 * 1024 * 1024) return fail(new Error(`${host}:${port} answered with an impossible frame size ${size}: not a Kafka listener?`));
-      if (all.length < 4 + size) return;
-      clearTimeout(timer);
-      socket.destroy();
-      const decoded = decodeResponse(all.subarray(4, 4 + size), apiKey, apiVersion);
-      if (decoded.error) reject(new Error(`undecodable response from ${host}:${port}: ${decoded.error}`));
-      else resolve(decoded.body as T);
-    });
-    socket.on('close', () => fail(new Error(`${host}:${port} closed the connection without answering`)));
-  });
+  return withConnection({ host, port, connectTimeoutMs: timeoutMs, requestTimeoutMs: timeoutMs, clientId: 'kstack-readiness' }, (conn) => conn.request<T>(apiKey, apiVersion, body));
 }
 
 function metadataRequest(topics: string[] | null, allowAutoTopicCreation: boolean) {
