@@ -7,6 +7,7 @@
  *   log matching        same offset and epoch ⇒ identical logs up to there (checkLogMatching)
  *   leader completeness a new leader's log holds every entry committed before its election
  *   state-machine safety every node applies the same value at each offset, in order
+ *   one vote per epoch  a node never persists two different votes for one epoch (across restarts too)
  * Violations are collected in `violations` (and `assertSafe()` throws with all of them).
  *
  * Same seed, same options, same calls ⇒ the same run, message for message.
@@ -99,6 +100,8 @@ export class SimulatedNetwork {
   /** offset → the entry every node must agree on once committed. */
   private readonly committed = new Map<number, { epoch: number; value: string; control: boolean }>();
   private restarts = 0;
+  /** node → epoch → the vote it persisted. */
+  private readonly votes = new Map<number, Map<number, number>>();
 
   constructor(options: SimulationOptions) {
     this.options = { minDelayMs: 1, maxDelayMs: 5, dropRate: 0, tickMs: 10, ...options };
@@ -299,6 +302,15 @@ export class SimulatedNetwork {
 
   private check(sim: SimNode, event: RaftEvent): void {
     switch (event.type) {
+      case 'quorum-state-persisted': {
+        if (event.votedId < 0) break;
+        let mine = this.votes.get(sim.id);
+        if (mine === undefined) this.votes.set(sim.id, (mine = new Map()));
+        const earlier = mine.get(event.epoch);
+        if (earlier !== undefined && earlier !== event.votedId) this.violation(`double vote: node ${sim.id} voted for ${earlier} and ${event.votedId} in epoch ${event.epoch}`);
+        mine.set(event.epoch, event.votedId);
+        break;
+      }
       case 'became-leader': {
         const other = this.leadersByEpoch.get(event.epoch);
         if (other !== undefined && other !== sim.id) this.violation(`election safety: nodes ${other} and ${sim.id} both lead epoch ${event.epoch}`);
