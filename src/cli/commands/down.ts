@@ -21,6 +21,8 @@ export function registerDown(program: Command): void {
     .addHelpText('after', '\nExamples:\n  kstack down\n  kstack down --purge            start over with empty topics next time\n  kstack down --dir /tmp/stack2')
     .action(async (opts: { dir: string; purge?: boolean; timeout: string }) => {
       const out = createOutput();
+      const docker = await import('./engine-docker.js');
+      if (docker.isDockerWorkspace(resolve(opts.dir))) return docker.runDockerDown(resolve(opts.dir), Number(opts.timeout), out);
       const report = await stopStack(resolve(opts.dir), systemProcessProbe(), { purge: Boolean(opts.purge), graceMs: Number(opts.timeout) });
       for (const line of report.lines) out.info(line);
     });
@@ -37,7 +39,9 @@ export function registerStatus(program: Command): void {
     .action(async (opts: { dir: string; json?: boolean; watch?: boolean | string }) => {
       const out = createOutput();
       const probe = systemProcessProbe();
+      const docker = await import('./engine-docker.js');
       const once = async () => {
+        if (docker.isDockerWorkspace(resolve(opts.dir))) return { running: await docker.runDockerStatus(resolve(opts.dir), Boolean(opts.json), out) };
         const report = await collectStatus(resolve(opts.dir), probe);
         if (opts.json) out.json(report);
         else process.stdout.write(`${formatStatus(report).join('\n')}\n`);
@@ -71,6 +75,8 @@ export function registerLogs(program: Command): void {
     .action(async (component: string | undefined, opts: { dir: string; follow?: boolean; lines: string }) => {
       const out = createOutput();
       const workspace = resolve(opts.dir);
+      const docker = await import('./engine-docker.js');
+      if (docker.isDockerWorkspace(workspace) && (await docker.runDockerLogs(workspace, component, Number(opts.lines), Boolean(opts.follow), out))) return;
       const state = readState(workspace);
       if (!state) throw new KstackError('KSTACK_NO_STACK', `no stack has been started in ${workspace}`, { exitCode: 2, fix: 'kstack up --detach' });
       const chosen = component ? state.components.filter((c) => c.name === component) : state.components;

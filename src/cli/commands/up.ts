@@ -27,6 +27,10 @@ interface UpOptions {
   json?: boolean;
   engine: string;
   kafkaHome?: string;
+  image?: string;
+  version?: string;
+  imageName?: string;
+  dockerBasePort?: string;
 }
 
 export type EngineName = 'native' | 'docker' | 'kafka';
@@ -55,6 +59,10 @@ export function registerUp(program: Command): void {
     .option('--json', 'print the summary as JSON on stdout')
     .option('--engine <engine>', 'who runs Kafka: native (kstack\'s broker), kafka (a local Apache Kafka installation) or docker (Apache Kafka images)', 'native')
     .option('--kafka-home <dir>', '--engine kafka: the Apache Kafka installation (default: KAFKA_HOME, Homebrew, /opt/kafka)')
+    .option('--image <name>', '--engine docker: apache, confluent or bitnami (default apache)')
+    .option('--version <v>', '--engine docker: image version (default: the newest kstack knows for the mode)')
+    .option('--image-name <ref>', '--engine docker: run this image instead (a mirror or local build; env naming follows --image)')
+    .option('--docker-base-port <port>', '--engine docker: first host port for containers outside the stack (default 29092)')
     .addHelpText(
       'after',
       `
@@ -65,14 +73,16 @@ Examples:
   kstack up --mode kraft --brokers 3 -d      three brokers that are also the controller quorum
   kstack up --mode zk --force -d             switch a stopped kraft stack to zk (old state is archived)
   kstack up --base-port 19092 --no-demo -d   other ports, no demo clients
-  kstack up --engine kafka --kafka-home ~/kafka_2.13-4.1.0 -d   the same stack on Apache Kafka itself`,
+  kstack up --engine kafka --kafka-home ~/kafka_2.13-4.1.0 -d   the same stack on Apache Kafka itself
+  kstack up --engine docker --brokers 3 -d   Apache Kafka containers (apache/kafka) through the Docker API`,
     )
     .action(async (opts: UpOptions) => {
       const out = createOutput();
       const rate = Number(opts.rate);
       if (!(rate > 0)) throw new KstackError('KSTACK_BAD_OPTION', `--rate must be a positive number, not "${opts.rate}"`, { exitCode: 2 });
       const engine = engineOption(opts.engine);
-      if (engine === 'docker') throw new KstackError('KSTACK_BAD_OPTION', '--engine docker is not wired into `kstack up` yet', { exitCode: 2, fix: 'kstack compose, then docker compose up -d' });
+      const dockerOnly = [opts.image, opts.version, opts.imageName, opts.dockerBasePort].some((v) => v !== undefined);
+      if (dockerOnly && engine !== 'docker') throw new KstackError('KSTACK_BAD_OPTION', '--image, --version, --image-name and --docker-base-port apply to --engine docker only', { exitCode: 2 });
       if (opts.kafkaHome !== undefined && engine !== 'kafka') throw new KstackError('KSTACK_BAD_OPTION', '--kafka-home applies to --engine kafka only', { exitCode: 2 });
       const request = {
         ...stackRequest(opts),
@@ -80,6 +90,16 @@ Examples:
         demo: opts.demo ? { topic: opts.topic, rate, group: 'kstack-demo' } : null,
         timeoutMs: integerOption('--timeout', opts.timeout),
       };
+      if (engine === 'docker') {
+        const { runDockerUp } = await import('./engine-docker.js');
+        await runDockerUp(
+          { ...request, dockerBasePort: opts.dockerBasePort === undefined ? undefined : integerOption('--docker-base-port', opts.dockerBasePort), detach: Boolean(opts.detach), json: Boolean(opts.json) },
+          opts,
+          out,
+          { node: process.execPath, kstackBin: kstackBinPath() },
+        );
+        return;
+      }
       const probe = systemProcessProbe();
       const result = await upStack(request, {
         platform: systemPlatform(),
