@@ -174,7 +174,14 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
   for (const d of config.logDirs) mkdirSync(d, { recursive: true });
   const clusterId = clusterIdFor(config);
   const topics = new TopicRegistry(config.logDirs[0]);
-  topics.load();
+  try {
+    topics.load();
+  } catch (err) {
+    throw new KstackError('KSTACK_BROKER_METADATA', `cannot read the topic metadata of ${config.logDirs[0]}: ${(err as Error).message}`, {
+      fix: `restore ${join(config.logDirs[0], 'kstack-topics.json')} from a backup, or remove the log dir to start empty`,
+      cause: err,
+    });
+  }
 
   const logs = LogManager.open({
     logDirs: [...config.logDirs],

@@ -120,3 +120,13 @@ describe('producer ids across restarts', () => {
     expect(b.context.producers.allocateProducerId().producerId).toBeGreaterThan(first);
   });
 });
+
+describe('corrupt topic metadata', () => {
+  it('refuses to start with a KstackError that names the file', async () => {
+    const config = cfg('broker.id=1\nlisteners=PLAINTEXT://127.0.0.1:0\n');
+    const a = await startBroker({ config, out: () => {} });
+    await a.stop();
+    writeFileSync(join(config.logDirs[0], 'kstack-topics.json'), '{"version": 1, "topics": [');
+    await expect(startBroker({ config, out: () => {} })).rejects.toMatchObject({ code: 'KSTACK_BROKER_METADATA', fix: expect.stringContaining('kstack-topics.json') });
+  });
+});
