@@ -97,3 +97,23 @@ describe('listener rules at broker start-up', () => {
     expect(run.stderr).toContain(`at: ${config}:3`);
   });
 });
+
+describe('a stale state file', () => {
+  it('is detected, never trusted, and replaced by the next up', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kstack-stale-'));
+    const base = await freePortRange(2);
+    expect((await kstack(['init', '--base-port', String(base)], dir)).code).toBe(0);
+    // As after a reboot: a recorded broker whose pid now belongs to an unrelated process (this test runner).
+    const ws = join(dir, '.kstack');
+    writeFileSync(
+      join(ws, 'state.json'),
+      JSON.stringify({ version: 1, mode: 'kraft', engine: 'native', bootstrap: `127.0.0.1:${base}`, startedAt: 0, components: [{ name: 'broker-1', kind: 'broker', command: 'node', args: [], cwd: ws, logFile: join(ws, 'x.log'), ports: [base], identity: join(ws, 'broker-1', 'server.properties'), pid: process.pid, startedAt: 0 }] }),
+    );
+    const status = await kstack(['status'], dir);
+    expect(status.code).toBe(3);
+    expect(status.stdout).toContain('STOPPED');
+    const down = await kstack(['down'], dir);
+    expect(down.stderr).toContain('broker-1       was not running');
+    expect(readState(ws)).toBeNull();
+  });
+});
