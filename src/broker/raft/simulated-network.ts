@@ -16,6 +16,7 @@ import { MemoryRaftLog } from './log.js';
 import { RaftNode } from './node.js';
 import { MemoryQuorumStateStore } from './quorum-state.js';
 import { MemorySnapshotStore } from './snapshot-store.js';
+import { apiOf, decodeRaftBody, encodeRaftBody, type RaftApiVersions } from './wire.js';
 import { DEFAULT_RAFT_CONFIG, type RaftConfig, type RaftEntry, type RaftEvent, type RaftMessage, type RaftOutput, type RaftSnapshot, type RaftStateMachine } from './types.js';
 
 /** mulberry32: a small, fast, well-distributed 32-bit PRNG; returns [0, 1). */
@@ -62,6 +63,8 @@ export interface SimulationOptions {
   dropRate?: number;
   /** Virtual time between ticks (default 10 ms). */
   tickMs?: number;
+  /** When set, every message is encoded and decoded with the generated codecs at these versions on its way. */
+  wire?: RaftApiVersions | undefined;
 }
 
 export interface SimNode {
@@ -92,7 +95,9 @@ export class SimulatedNetwork {
   filter: ((message: RaftMessage) => boolean) | undefined;
 
   private readonly rng: () => number;
-  private readonly options: Required<Omit<SimulationOptions, 'config'>> & Pick<SimulationOptions, 'config'>;
+  private readonly options: Required<Omit<SimulationOptions, 'config' | 'wire'>> & Pick<SimulationOptions, 'config' | 'wire'>;
+  /** Bytes that went through the codecs (with `wire`). */
+  wireBytes = 0;
   private queue: InFlight[] = [];
   private seq = 0;
   private groups: Map<number, number> | undefined;
@@ -199,7 +204,14 @@ export class SimulatedNetwork {
         continue;
       }
       this.delivered++;
-      this.handle(target, target.node.receive(f.message, f.at));
+      let message = f.message;
+      if (this.options.wire !== undefined) {
+        const version = this.options.wire[apiOf(message.type)];
+        const bytes = encodeRaftBody(message, version);
+        this.wireBytes += bytes.length;
+        message = decodeRaftBody(message.type, { from: message.from, to: message.to, correlationId: message.correlationId }, bytes, version);
+      }
+      this.handle(target, target.node.receive(message, f.at));
     }
     for (const sim of this.nodes.values()) {
       if (sim.up) this.handle(sim, sim.node.tick(this.now));
