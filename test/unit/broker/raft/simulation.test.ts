@@ -2,6 +2,7 @@
 // crash and restart. Every test names its seed; the harness checks Raft's safety properties on every event
 // and assertSafe() adds log matching and state-machine agreement at the end.
 import { describe, expect, it } from 'vitest';
+import { quorumReport, QuorumReportError } from '../../../../src/broker/raft/quorum-report.js';
 import { SimulatedNetwork, type SimNode } from '../../../../src/broker/raft/simulated-network.js';
 import type { RaftEvent } from '../../../../src/broker/raft/types.js';
 
@@ -310,6 +311,15 @@ describe('DescribeQuorum', () => {
     expect(lag(down)).toBe(3n);
     expect(lag(leader.id)).toBe(0n);
     expect(p.highWatermark).toBe(BigInt(leader.log.endOffset)); // two of three are enough
+    // As `kafka-metadata-quorum describe --replication` shows it.
+    const report = quorumReport(leader.node.describeQuorum(net.now));
+    expect(report.maxFollowerLag).toBe(3);
+    expect(report.rows.map((r) => [r.nodeId, r.status, r.lag])).toEqual(
+      [...net.nodes.keys()].map((id) => [id, id === leader.id ? 'Leader' : 'Follower', id === down ? 3 : 0]),
+    );
+    const follower = [...net.nodes.values()].find((s) => s.up && s.id !== leader.id)!;
+    expect(() => quorumReport(follower.node.describeQuorum(net.now))).toThrow(QuorumReportError);
+    expect(() => quorumReport(follower.node.describeQuorum(net.now))).toThrow(/NOT_LEADER_OR_FOLLOWER/);
     net.assertSafe();
   });
 });
