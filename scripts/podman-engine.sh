@@ -120,7 +120,7 @@ EOF
       '#!/bin/sh' \
       '# Test image only: a port check standing in for Kafka'"'"'s tool (its jar is not in .peers/).' \
       'for arg in "$@"; do case "$prev" in --bootstrap-server) target="$arg" ;; esac; prev="$arg"; done' \
-      'nc -z "${target%:*}" "${target##*:}"' \
+      'nc -w 3 "${target%:*}" "${target##*:}" </dev/null' \
       > "$root/opt/kafka/bin/kafka-broker-api-versions.sh"
     chmod +x "$root/opt/kafka/start.sh" "$root/opt/kafka/bin/kafka-broker-api-versions.sh"
     tar -C "$root" -cf "$root.tar" .

@@ -25,6 +25,7 @@ import {
   connectEngine,
   COMPOSE_FILE,
   DOCKER_STACK_FILE,
+  demuxLogs,
   downDockerStack,
   followDockerLogs,
   noEngineFix,
@@ -142,4 +143,43 @@ describe.skipIf(skip !== null)('--engine docker on podman', () => {
     expect(existsSync(join(dir, DOCKER_STACK_FILE))).toBe(false);
     expect(await portOpen(base)).toBe(false);
   }, 300_000);
+
+  it('three brokers in containers form a KRaft quorum over the INTERNAL/CONTROLLER names, and a container on another network reaches the DOCKER listener', async () => {
+    const base = await freePortRange(3);
+    const dockerBase = await freePortRange(3);
+    const dir = join(root, 'ws3');
+    const result = await upDockerStack(
+      { dir, mode: 'kraft', brokers: 3, image: 'apache', imageName: image, basePort: base, dockerBasePort: dockerBase, demo: null, timeoutMs: 240_000 },
+      { platform: ctx(), probe, launcher: { node: process.execPath, kstackBin: join(ROOT, 'bin', 'kstack.js') }, phase: (_l, w) => w() },
+    );
+    const docker = new Docker({ socketPath: dockerHost.replace('unix://', '') });
+    const other = `kstack-test-other-${process.pid}`;
+    try {
+      const status = await collectDockerStatus(dir, ctx(), probe);
+      expect(status.brokers.map((b) => `${b.id}:${b.registered}`)).toEqual(['1:active', '2:active', '3:active']);
+      // The readiness topic was created with replication factor 3: replication ran over the INTERNAL names.
+      const ready = status.routes.find((r) => r.topic === '__kstack_ready');
+      expect(ready?.replicas.length).toBe(3);
+
+      // A container outside the stack's network, given host.docker.internal the way Linux needs it.
+      const net = await docker.createNetwork({ Name: other, Driver: 'bridge' });
+      const info = (await net.inspect()) as { subnets?: { gateway?: string }[]; IPAM?: { Config?: { Gateway?: string }[] } };
+      const gateway = info.IPAM?.Config?.find((c) => c.Gateway)?.Gateway ?? info.subnets?.find((x) => x.gateway)?.gateway;
+      const probeContainer = await docker.createContainer({
+        Image: image,
+        Cmd: ['/bin/sh', '-c', result.compose.bootstrap.otherContainers.split(',').map((e) => `nc -w 3 ${e.replace(":", " ")} </dev/null && echo reachable ${e}`).join(' && ')],
+        HostConfig: { NetworkMode: other, ExtraHosts: [`host.docker.internal:${gateway}`] },
+      });
+      await probeContainer.start();
+      await probeContainer.wait();
+      const out = (await probeContainer.logs({ stdout: true, stderr: true })) as unknown as Buffer;
+      await probeContainer.remove({ force: true });
+      const text = demuxLogs(Buffer.from(out));
+      for (const e of result.compose.bootstrap.otherContainers.split(',')) expect(text, text).toContain(`reachable ${e}`);
+    } finally {
+      await docker.getNetwork(other).remove().catch(() => undefined);
+      const down = await downDockerStack(dir, ctx(), probe, 5);
+      expect(down.removed.sort()).toEqual(['kafka-1', 'kafka-2', 'kafka-3']);
+    }
+  }, 400_000);
 });
