@@ -25,8 +25,14 @@
  * - Graceful resignation: EndQuorumEpoch with the preferred successors (most caught-up first); each follower
  *   starts its election after a backoff by its position in that list.
  *
- * Not implemented (yet): pre-vote (KIP-996), dynamic voters (KIP-853), observers beyond being tracked for
- * DescribeQuorum, fetch sessions, byte-based limits (entry counts stand in).
+ * - Observers (replicas outside `voters`, i.e. KRaft brokers following the metadata log) never vote or run;
+ *   without a known leader they fetch from a random voter and follow the leader its answer names.
+ * - A refused vote does not restart the election timer (only a granted vote or the leader does), so a
+ *   returning node with a stale log cannot keep the quorum leaderless by bumping the epoch.
+ *
+ * Not implemented (yet): pre-vote (KIP-996; Kafka 3.9's Vote schema has no PreVote field), dynamic voters
+ * (KIP-853), byte-based fetch limits (entry counts stand in), the leader's own flush lag (the injected log
+ * is treated as durable once append returns).
  */
 import { ZERO_UUID } from '../../protocol/reader.js';
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
@@ -193,7 +199,8 @@ export class RaftNode {
       case 'Unattached':
       case 'Voted':
       case 'Resigned':
-        if (now >= this.electionDeadline && this.isVoter) this.startElection(now);
+        if (!this.isVoter) this.tickObserverDiscovery(now);
+        else if (now >= this.electionDeadline) this.startElection(now);
         break;
       case 'Candidate':
         this.tickCandidate(now);
@@ -837,7 +844,9 @@ export class RaftNode {
 
   private tickFollower(now: number): void {
     if (now >= this.electionDeadline) {
+      // A voter runs for leader; an observer forgets the leader and looks for the current one.
       if (this.isVoter) this.startElection(now);
+      else this.transition('Unattached', this.epoch, -1, -1, now);
       return;
     }
     if (this.download !== undefined) {
@@ -848,7 +857,18 @@ export class RaftNode {
     if (this.pendingFetch === undefined && now >= this.nextFetchAt) this.sendFetch(now);
   }
 
-  private sendFetch(now: number): void {
+  /**
+   * An observer (a replica outside the voter set, e.g. a broker following the metadata log) that knows no
+   * leader fetches from a random voter; the answer's currentLeader names the leader, which it then follows.
+   */
+  private tickObserverDiscovery(now: number): void {
+    if (this.pendingFetch !== undefined && now - this.pendingFetch.sentAt >= this.config.requestTimeoutMs) this.pendingFetch = undefined;
+    if (this.pendingFetch !== undefined || now < this.nextFetchAt) return;
+    const voters = this.config.voters;
+    this.sendFetch(now, voters[Math.min(voters.length - 1, Math.floor(this.random() * voters.length))]);
+  }
+
+  private sendFetch(now: number, to = this.leaderId): void {
     const correlationId = this.nextCorrelationId++;
     this.pendingFetch = { correlationId, sentAt: now };
     const body: FetchRequest = {
@@ -881,18 +901,24 @@ export class RaftNode {
       forgottenTopicsData: [],
       rackId: '',
     };
-    this.send({ type: 'FetchRequest', from: this.nodeId, to: this.leaderId, correlationId, body });
+    this.send({ type: 'FetchRequest', from: this.nodeId, to, correlationId, body });
   }
 
   private onFetchResponse(correlationId: number, body: FetchResponse, now: number): void {
     const p = body.responses[0]?.partitions[0];
     if (p === undefined) return;
     const leader = p.currentLeader;
-    if (leader !== undefined && leader.leaderEpoch > this.epoch) {
+    if (leader !== undefined && (leader.leaderEpoch > this.epoch || (leader.leaderEpoch === this.epoch && leader.leaderId >= 0 && this.leaderId < 0))) {
       this.observeEpoch(leader.leaderEpoch, leader.leaderId, now);
+      if (this.state === 'Follower') return;
+    }
+    if (this.pendingFetch?.correlationId !== correlationId) return; // stale
+    if (this.state !== 'Follower') {
+      // An observer's discovery fetch that named no leader: ask again shortly.
+      this.pendingFetch = undefined;
+      this.nextFetchAt = now + this.config.retryBackoffMs;
       return;
     }
-    if (this.state !== 'Follower' || this.pendingFetch?.correlationId !== correlationId) return; // stale
     this.pendingFetch = undefined;
     if ((body.errorCode ?? 0) !== 0 || p.errorCode !== 0) {
       this.nextFetchAt = now + this.config.retryBackoffMs;

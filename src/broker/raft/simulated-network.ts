@@ -55,6 +55,8 @@ export class ValueListStateMachine implements RaftStateMachine {
 export interface SimulationOptions {
   seed: number;
   voters: number[];
+  /** Replicas outside the voter set that follow the log (KRaft brokers); default none. */
+  observers?: number[];
   config?: Partial<Omit<RaftConfig, 'nodeId' | 'voters'>>;
   /** One-way delay, uniform in [min, max] ms (default 1–5). */
   minDelayMs?: number;
@@ -109,9 +111,9 @@ export class SimulatedNetwork {
   private readonly votes = new Map<number, Map<number, number>>();
 
   constructor(options: SimulationOptions) {
-    this.options = { minDelayMs: 1, maxDelayMs: 5, dropRate: 0, tickMs: 10, ...options };
+    this.options = { minDelayMs: 1, maxDelayMs: 5, dropRate: 0, tickMs: 10, observers: [], ...options };
     this.rng = seededRandom(options.seed);
-    for (const id of options.voters) {
+    for (const id of [...options.voters, ...(options.observers ?? [])]) {
       const log = new MemoryRaftLog();
       const quorumStore = new MemoryQuorumStateStore();
       const snapshots = new MemorySnapshotStore();

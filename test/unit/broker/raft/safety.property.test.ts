@@ -35,6 +35,8 @@ const scenario = fc.integer({ min: 3, max: 5 }).chain((size) =>
     snapshotEvery: fc.constantFrom(0, 4, 15),
     // Some runs push every message through the generated codecs.
     wire: fc.constantFrom(undefined, undefined, MIN_RAFT_API_VERSIONS, MAX_RAFT_API_VERSIONS),
+    // Sometimes an observer (a broker following the log) rides along on the first side of partitions.
+    observers: fc.constantFrom([] as number[], [101]),
     actions: fc.array(action(size), { minLength: 5, maxLength: 30 }),
   }),
 );
@@ -43,9 +45,9 @@ describe('Raft safety under random faults', () => {
   it('never loses a committed entry and never breaks election safety, log matching or state-machine safety', () => {
     let proposalId = 0;
     fc.assert(
-      fc.property(scenario, ({ size, seed, dropRate, snapshotEvery, wire, actions }) => {
+      fc.property(scenario, ({ size, seed, dropRate, snapshotEvery, wire, observers, actions }) => {
         const voters = Array.from({ length: size }, (_, i) => i + 1);
-        const net = new SimulatedNetwork({ seed, voters, dropRate, wire, maxDelayMs: 15, config: { maxEntriesBetweenSnapshots: snapshotEvery, snapshotChunkBytes: 64 } });
+        const net = new SimulatedNetwork({ seed, voters, observers, dropRate, wire, maxDelayMs: 15, config: { maxEntriesBetweenSnapshots: snapshotEvery, snapshotChunkBytes: 64 } });
         for (const a of actions) {
           switch (a.kind) {
             case 'propose': {
@@ -60,7 +62,7 @@ describe('Raft safety under random faults', () => {
               if (!net.get(a.node).up) net.restart(a.node);
               break;
             case 'partition':
-              net.partition([voters.filter((_, i) => a.split[i] === 0), voters.filter((_, i) => a.split[i] === 1)]);
+              net.partition([[...voters.filter((_, i) => a.split[i] === 0), ...observers], voters.filter((_, i) => a.split[i] === 1)]);
               break;
             case 'heal':
               net.heal();

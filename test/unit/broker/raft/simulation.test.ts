@@ -203,6 +203,41 @@ describe('replication', () => {
   });
 });
 
+describe('observers', () => {
+  it('replicas outside the voter set find the leader, follow the log, never vote, and follow a new leader (seed 14)', () => {
+    const net = new SimulatedNetwork({ seed: 14, voters: [1, 2, 3], observers: [101, 102] });
+    const first = electLeader(net);
+    for (let i = 0; i < 5; i++) net.propose([`v${i}`]);
+    settle(net, 5);
+    for (const id of [101, 102]) {
+      const o = net.get(id);
+      expect(o.node.stateName).toBe('Follower');
+      expect(o.node.currentLeader).toBe(first.id);
+      expect(o.node.isVoter).toBe(false);
+      expect(events(o, 'state-changed').some((e) => e.to === 'Candidate')).toBe(false);
+    }
+    const report = first.node.describeQuorum(net.now).topics[0].partitions[0];
+    expect(report.observers.map((o) => o.replicaId)).toEqual([101, 102]);
+    // The observers' fetches count for nothing: with two voters down, nothing commits.
+    const others = [1, 2, 3].filter((id) => id !== first.id);
+    net.crash(others[0]);
+    net.crash(others[1]);
+    const hw = first.node.highWatermark;
+    net.proposeAt(first.id, ['not-committed']);
+    net.runFor(1_000);
+    expect(first.node.highWatermark).toBe(hw);
+    // Voters back, leader crashed: the observers move to the new leader by themselves.
+    net.restart(others[0]);
+    net.restart(others[1]);
+    net.crash(first.id);
+    expect(net.runUntil(() => net.leader() !== undefined, 20_000)).toBe(true);
+    const second = net.leader()!;
+    net.propose(['after']);
+    expect(net.runUntil(() => [101, 102].every((id) => net.get(id).node.currentLeader === second.id && net.get(id).stateMachine.values.at(-1) === 'after'), 20_000)).toBe(true);
+    net.assertSafe();
+  });
+});
+
 describe('restarts', () => {
   it('crashing and restarting every node keeps all committed entries and votes (seed 8)', () => {
     const net = new SimulatedNetwork({ seed: 8, voters: [1, 2, 3] });
