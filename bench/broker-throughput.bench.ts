@@ -8,6 +8,7 @@
  *   producer: kcat -P -l FILE -X linger.ms=5 -X batch.num.messages=10000 -X batch.size=1000000
  *             -X queue.buffering.max.messages=2000000 -X queue.buffering.max.kbytes=2097151  (acks=all, the default)
  *   consumer: kcat -C -o beginning -e -q -X fetch.max.bytes=52428800 -X queued.max.messages.kbytes=1048576
+ * KSTACK_BENCH_NATIVE_ONLY=1 skips Apache Kafka (quick iterations on the native broker; no ratios).
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -120,7 +121,7 @@ const bench: Bench = {
 
       let kafkaResult: BrokerResult | null = null;
       let kafkaVersion = '';
-      if (isApacheKafkaAvailable()) {
+      if (process.env.KSTACK_BENCH_NATIVE_ONLY !== '1' && isApacheKafkaAvailable()) {
         const kafka = await startApacheKafka({ heapMb: 1024, overrides: { 'num.partitions': 6 } });
         kafkaVersion = kafka.version;
         await new Promise((r) => setTimeout(r, 2000)); // let start-up work settle before the idle reading
@@ -128,6 +129,8 @@ const bench: Bench = {
         const run = await measure(kafka.bootstrap, kafka.pid, files, `Apache Kafka ${kafka.version}`);
         kafkaResult = { startupMs: kafka.startupMs, idleRssMB: idle, ...run };
         await kafka.stop();
+      } else if (process.env.KSTACK_BENCH_NATIVE_ONLY === '1') {
+        report({ name: 'Apache Kafka reference', value: 0, unit: '-', notes: 'skipped (KSTACK_BENCH_NATIVE_ONLY=1); native numbers only' });
       } else {
         report({ name: 'Apache Kafka reference', value: 0, unit: '-', notes: 'jars missing: run `bash scripts/fetch-apache-kafka.sh`; native numbers only' });
       }

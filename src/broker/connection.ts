@@ -21,7 +21,8 @@ import type { Logger } from '../logging/index.js';
 /** Smallest request: api_key int16 + api_version int16 + correlation_id int32. */
 const MIN_FRAME_SIZE = 8;
 
-export type FrameProcessor = (frame: Buffer, conn: Connection) => Buffer | null | Promise<Buffer | null>;
+/** A response is one buffer or several written back to back (e.g. a Fetch header and the record sets it carries). */
+export type FrameProcessor = (frame: Buffer, conn: Connection) => Buffer | Buffer[] | null | Promise<Buffer | Buffer[] | null>;
 
 export interface ConnectionOptions {
   id: number;
@@ -54,7 +55,7 @@ export class Connection {
   // Ordering state.
   private nextSeq = 0;
   private nextToSend = 0;
-  private readonly done = new Map<number, { response: Buffer | null; size: number }>();
+  private readonly done = new Map<number, { response: Buffer | Buffer[] | null; size: number }>();
 
   // Backpressure state.
   private inFlightBytes = 0;
@@ -187,7 +188,7 @@ export class Connection {
     const size = frame.length;
     this.inFlightBytes += size;
     this.updatePause();
-    let result: Buffer | null | Promise<Buffer | null>;
+    let result: Buffer | Buffer[] | null | Promise<Buffer | Buffer[] | null>;
     try {
       result = this.opts.process(frame, this);
     } catch (err) {
@@ -211,7 +212,7 @@ export class Connection {
     this.close();
   }
 
-  private complete(seq: number, response: Buffer | null, size: number): void {
+  private complete(seq: number, response: Buffer | Buffer[] | null, size: number): void {
     if (this.closed) return;
     this.done.set(seq, { response, size });
     if (seq !== this.nextToSend) return;
@@ -223,7 +224,11 @@ export class Connection {
       this.done.delete(this.nextToSend);
       this.nextToSend++;
       this.inFlightBytes -= slot.size;
-      if (slot.response !== null) ok = this.socket.write(slot.response) && ok;
+      const r = slot.response;
+      if (r === null) continue;
+      if (Array.isArray(r)) {
+        for (const chunk of r) ok = this.socket.write(chunk) && ok; // corked: leaves as one writev
+      } else ok = this.socket.write(r) && ok;
     }
     process.nextTick(() => this.socket.uncork());
     if (!ok) this.pausedForDrain = true;

@@ -79,14 +79,25 @@ export interface RequestSource {
 
 const API_VERSIONS_KEY = 18;
 
-function encodeResponse(apiKey: number, apiVersion: number, correlationId: number, body: unknown): Buffer {
+/**
+ * Byte fields from this size on (Fetch record sets) are written by reference: the response leaves as the encoded
+ * fields plus the record buffers read from the log, in one corked socket write, instead of being copied into one
+ * big buffer first.
+ */
+const REFERENCE_BYTES_FROM = 16 * 1024;
+
+/** A response frame: one buffer, or several to be written back to back (see REFERENCE_BYTES_FROM). */
+export type ResponseFrame = Buffer | Buffer[];
+
+function encodeResponse(apiKey: number, apiVersion: number, correlationId: number, body: unknown): ResponseFrame {
   const api = apiTable[apiKey]!;
-  const w = new Writer(256);
+  const w = new Writer(256, { referenceBytesFrom: REFERENCE_BYTES_FROM });
   const at = w.reserveInt32();
   writeResponseHeader(w, apiKey, apiVersion, correlationId);
   api.writeResponse(w, apiVersion, body);
   w.patchInt32(at, w.length - 4);
-  return w.finish();
+  const chunks = w.finishChunks();
+  return chunks.length === 1 ? chunks[0] : chunks;
 }
 
 /**
@@ -96,7 +107,7 @@ function encodeResponse(apiKey: number, apiVersion: number, correlationId: numbe
 export function createRequestProcessor(
   table: HandlerTable,
   broker: BrokerContext,
-): (frame: Buffer, source: RequestSource) => Buffer | null | Promise<Buffer | null> {
+): (frame: Buffer, source: RequestSource) => ResponseFrame | null | Promise<ResponseFrame | null> {
   const requestLogger = broker.requestLogger;
   return (frame, source) => {
     const r = new Reader(frame);
@@ -126,7 +137,7 @@ export function createRequestProcessor(
     if (!r.ok) throw new RequestError(`malformed ${apiTable[apiKey]!.name} v${apiVersion} request (correlation id ${correlationId}): ${r.error}`);
     const started = requestLogger.isEnabled('DEBUG') ? broker.clock() : 0;
     const result = entry.handle(body, ctx);
-    const finish = (res: unknown): Buffer | null => {
+    const finish = (res: unknown): ResponseFrame | null => {
       if (started !== 0) {
         requestLogger.debug(
           `Completed request:{api=${apiTable[apiKey]!.name},version=${apiVersion},correlationId=${correlationId},clientId=${header.clientId}} from connection ${source.remoteAddress}:${source.remotePort}-${source.id};totalTime:${broker.clock() - started},listener:${source.listenerName}`,

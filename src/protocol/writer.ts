@@ -3,6 +3,11 @@
  * Mirrors reader.ts. Bad values from our own code (a string longer than an int16 length allows, a malformed
  * uuid, an integer out of range for its width) throw a ProtocolEncodeError that names the problem — a bug in the
  * caller, never something a peer can trigger.
+ *
+ * Reference mode (`new Writer(size, { referenceBytesFrom: n })`): byte fields of n bytes or more (record sets in
+ * Fetch responses) are not copied into the buffer but kept by reference, and `finishChunks()` returns the output
+ * as a list of buffers for one corked/vectored socket write. `length` and positions from `reserveInt32` count the
+ * referenced bytes; the caller must not change a referenced buffer until the chunks are written.
  */
 import type { RawTaggedField } from './reader.js';
 
@@ -16,17 +21,35 @@ export class ProtocolEncodeError extends Error {
 
 const UUID_RE = /^[A-Za-z0-9_-]{21}[AQgw]$/;
 
+export interface WriterOptions {
+  /** Keep byte fields at least this long by reference instead of copying them (0 = always copy). */
+  referenceBytesFrom?: number;
+}
+
+/** A referenced byte field: it sits in the output right before buffer position `at`. */
+interface ByteRef {
+  at: number;
+  data: Buffer;
+}
+
 export class Writer {
   private buf: Buffer;
   private pos = 0;
+  private readonly referenceFrom: number;
+  private refs: ByteRef[] | null = null;
+  private refBytes = 0;
+  /** Open tagged fields (their data is moved in endTaggedField, so nothing inside one is referenced). */
+  private taggedDepth = 0;
 
-  constructor(initialSize = 256) {
+  constructor(initialSize = 256, opts: WriterOptions = {}) {
     this.buf = Buffer.allocUnsafe(Math.max(16, initialSize));
+    const from = opts.referenceBytesFrom ?? 0;
+    this.referenceFrom = from > 0 ? from : Infinity;
   }
 
-  /** Bytes written so far. */
+  /** Bytes written so far (referenced byte fields included). */
   get length(): number {
-    return this.pos;
+    return this.pos + this.refBytes;
   }
 
   /** Makes room for `n` more bytes. */
@@ -40,14 +63,35 @@ export class Writer {
     this.buf = next;
   }
 
-  /** A view of the written bytes. Writing more afterwards may or may not show through; treat it as final. */
+  /**
+   * A view of the written bytes (one copy, concatenated, when byte fields were referenced). Writing more afterwards
+   * may or may not show through; treat it as final.
+   */
   finish(): Buffer {
-    return this.buf.subarray(0, this.pos);
+    if (this.refs === null) return this.buf.subarray(0, this.pos);
+    return Buffer.concat(this.finishChunks(), this.length);
+  }
+
+  /** The output as buffers in order: views of the writer's buffer and the referenced byte fields between them. */
+  finishChunks(): Buffer[] {
+    if (this.refs === null) return [this.buf.subarray(0, this.pos)];
+    const out: Buffer[] = [];
+    let from = 0;
+    for (const r of this.refs) {
+      if (r.at > from) out.push(this.buf.subarray(from, r.at));
+      out.push(r.data);
+      from = r.at;
+    }
+    if (this.pos > from) out.push(this.buf.subarray(from, this.pos));
+    return out;
   }
 
   /** Forget what was written, keeping the buffer for reuse. */
   reset(): void {
     this.pos = 0;
+    this.refs = null;
+    this.refBytes = 0;
+    this.taggedDepth = 0;
   }
 
   writeInt8(v: number): void {
@@ -146,6 +190,12 @@ export class Writer {
   }
 
   writeRawBytes(b: Uint8Array): void {
+    if (b.length >= this.referenceFrom && this.taggedDepth === 0) {
+      const data = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+      (this.refs ??= []).push({ at: this.pos, data });
+      this.refBytes += b.length;
+      return;
+    }
     this.ensure(b.length);
     this.buf.set(b, this.pos);
     this.pos += b.length;
@@ -220,13 +270,24 @@ export class Writer {
   /** Leaves room for an int32 (e.g. a frame's size prefix) and returns its position for `patchInt32`. */
   reserveInt32(): number {
     this.ensure(4);
-    const at = this.pos;
+    const at = this.pos + this.refBytes;
     this.pos += 4;
     return at;
   }
 
   patchInt32(at: number, v: number): void {
-    this.buf.writeInt32BE(v, at);
+    this.buf.writeInt32BE(v, this.bufferPosition(at));
+  }
+
+  /** Output position → position in the writer's own buffer (they differ after referenced byte fields). */
+  private bufferPosition(at: number): number {
+    if (this.refs === null) return at;
+    let skipped = 0;
+    for (const r of this.refs) {
+      if (r.at + skipped >= at) break;
+      skipped += r.data.length;
+    }
+    return at - skipped;
   }
 
   /**
@@ -236,10 +297,13 @@ export class Writer {
    */
   beginTaggedField(tag: number): number {
     this.writeUvarint(tag);
-    return this.pos;
+    this.taggedDepth++;
+    return this.pos + this.refBytes;
   }
 
   endTaggedField(start: number): void {
+    this.taggedDepth--;
+    start = this.bufferPosition(start);
     const size = this.pos - start;
     const n = uvarintSize(size);
     this.ensure(n);
