@@ -18,6 +18,7 @@ describe('kstack compose', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('127.0.0.1:9092,127.0.0.1:9093,127.0.0.1:9094');
     expect(r.stderr).toContain('kafka-1:19092,kafka-2:19092,kafka-3:19092');
+    expect(r.stderr).toContain('listener doctor: no problems in this file');
     const file = join(dir, 'stack.yml');
     const doc = parse(readFileSync(file, 'utf8')) as { services: Record<string, { environment: Record<string, string> }> };
     expect(Object.keys(doc.services)).toEqual(['kafka-1', 'kafka-2', 'kafka-3']);
@@ -30,7 +31,8 @@ describe('kstack compose', () => {
     expect(again.stderr).toContain('--force');
     const forced = await kstack(['compose', '--out', 'stack.yml', '--force', '--json'], dir);
     expect(forced.code).toBe(0);
-    const summary = JSON.parse(forced.stdout) as { image: string; clusterId: string; services: { service: string }[] };
+    const summary = JSON.parse(forced.stdout) as { image: string; clusterId: string; services: { service: string }[]; doctor: unknown[] };
+    expect(summary.doctor).toEqual([]);
     expect(summary.image).toBe('apache/kafka:4.1.0');
     expect(summary.clusterId).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(summary.services.map((s) => s.service)).toEqual(['kafka-1']);

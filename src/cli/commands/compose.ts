@@ -7,6 +7,8 @@ import { KstackError } from '../../errors.js';
 import { generateCompose, renderCompose } from '../../compose/generate.js';
 import { IMAGE_FAMILIES, imageRef, type ImageFamily } from '../../compose/images.js';
 import { newClusterId } from '../../stack/plan.js';
+import { diagnoseListeners } from '../../doctor/listeners/diagnose.js';
+import { formatFindings, type Finding } from '../../doctor/finding.js';
 import { createOutput } from '../output.js';
 import { integerOption, modeOption } from './init.js';
 
@@ -78,8 +80,13 @@ apache/kafka image never had it.`,
         clusterId: opts.clusterId ?? newClusterId((n) => randomBytes(n)),
       });
       const text = renderCompose(result);
+      // The static listener doctor reads the file as a user's would be read; kstack never writes one it flags.
+      const label = opts.out === '-' ? '<stdout>' : resolve(opts.out);
+      const findings = diagnoseListeners({ composes: [label], kafkaMajor: result.image.kafkaMajor, env: {}, readText: (p) => (p === label ? text : '') }).findings;
+      const problems = findings.filter((f: Finding) => f.severity !== 'ok');
       if (opts.out === '-') {
         process.stdout.write(text);
+        if (problems.length) for (const line of formatFindings(problems)) out.info(line);
         return;
       }
       const path = resolve(opts.out);
@@ -96,6 +103,7 @@ apache/kafka image never had it.`,
         clusterId: result.clusterId,
         services: result.nodes.map((n) => ({ service: n.service, role: n.role, id: n.id })),
         bootstrap: result.bootstrap,
+        doctor: problems,
       };
       if (opts.json) {
         out.json(summary);
@@ -106,6 +114,8 @@ apache/kafka image never had it.`,
       out.info(`bootstrap servers — this machine: ${result.bootstrap.host}`);
       out.info(`                    compose network: ${result.bootstrap.network}`);
       out.info(`                    other containers: ${result.bootstrap.otherContainers}`);
+      if (problems.length) for (const line of formatFindings(problems)) out.info(line);
+      else out.info('listener doctor: no problems in this file');
       out.info(`next: docker compose -f ${opts.out} up -d   then: kstack doctor listeners --compose ${opts.out}`);
     });
 }
