@@ -1,14 +1,32 @@
 #!/usr/bin/env node
 // Thin launcher: the compiled CLI lives in dist/ (built by `npm ci` through the prepare script).
-import { existsSync } from 'node:fs';
+// `kstack broker` starts from dist/bundle/ (scripts/bundle.mjs, part of `npm run build`) when that bundle is
+// current: every dist/ file it was built from still has the size and mtime recorded in its manifest.
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const entry = join(here, '..', 'dist', 'cli', 'main.js');
+const dist = join(here, '..', 'dist');
+const entry = join(dist, 'cli', 'main.js');
 if (!existsSync(entry)) {
   process.stderr.write('kstack: the compiled CLI is missing (dist/cli/main.js). Run `npm ci` or `npm run build` in the kstack folder.\n');
   process.exit(2);
 }
-const { main } = await import(entry);
+
+function currentBundle() {
+  if (process.env.KSTACK_NO_BUNDLE === '1') return null;
+  try {
+    const manifest = JSON.parse(readFileSync(join(dist, 'bundle', 'manifest.json'), 'utf8'));
+    for (const f of manifest.files) {
+      const s = statSync(join(dist, f.path));
+      if (s.size !== f.size || s.mtimeMs !== f.mtimeMs) return null;
+    }
+    return join(dist, 'bundle', manifest.entry);
+  } catch {
+    return null;
+  }
+}
+
+const { main } = await import((process.argv[2] === 'broker' && currentBundle()) || entry);
 process.exitCode = await main(process.argv);
