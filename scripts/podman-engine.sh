@@ -72,8 +72,13 @@ EOF
     mkdir -p "$DIR"
     [ -f "$CONF" ] || { echo "run '$0 start' first" >&2; exit 3; }
     export CONTAINERS_CONF="$CONF"
-    if podman image exists "$tag"; then echo "$tag"; exit 0; fi
     here="$(cd "$(dirname "$0")/.." && pwd)"
+    # Rebuilt whenever this script or the start script changes (their hash is a label of the image).
+    stamp="$(cat "$0" "$here/scripts/podman-engine-start.sh" | sha256sum | cut -c1-16)"
+    if podman image exists "$tag"; then
+      if [ "$(podman image inspect --format '{{index .Labels "dev.kstack.test-image"}}' "$tag" 2>/dev/null)" = "$stamp" ]; then echo "$tag"; exit 0; fi
+      podman rmi -f "$tag" >/dev/null
+    fi
     jars="${KSTACK_PEERS_DIR:-$here/.peers}/apache-kafka-$version/libs"
     [ -d "$jars" ] || { echo "no jars in $jars: bash scripts/fetch-apache-kafka.sh --version $version" >&2; exit 3; }
     command -v busybox >/dev/null 2>&1 || { echo "busybox is not installed: apt-get install -y busybox-static" >&2; exit 3; }
@@ -94,37 +99,28 @@ EOF
       cp -L "$lib" "$root$lib"
     done
     cp /usr/bin/busybox "$root/bin/busybox"
-    for tool in sh env sed tr cat mkdir echo nc sleep ls grep; do ln -s busybox "$root/bin/$tool"; done
+    for tool in sh env sed tr cat mkdir echo nc sleep ls grep head; do ln -s busybox "$root/bin/$tool"; done
     cp "$jars"/*.jar "$root/opt/kafka/libs/"
     echo 'root:x:0:0:root:/root:/bin/sh' > "$root/etc/passwd"
+    # Console logging for both generations: log4j2 (Kafka 4) or reload4j (Kafka 3, which also runs ZooKeeper here).
     printf '%s\n' 'status = warn' 'appender.out.type = Console' 'appender.out.name = OUT' 'appender.out.layout.type = PatternLayout' \
       'appender.out.layout.pattern = [%d] %p %m (%c)%n' 'rootLogger.level = INFO' 'rootLogger.appenderRef.out.ref = OUT' > "$root/opt/kafka/config/log4j2.properties"
+    printf '%s\n' 'log4j.rootLogger=INFO, out' 'log4j.appender.out=org.apache.log4j.ConsoleAppender' 'log4j.appender.out.layout=org.apache.log4j.PatternLayout' \
+      'log4j.appender.out.layout.ConversionPattern=[%d] %p %m (%c)%n' > "$root/opt/kafka/config/log4j.properties"
+    if [ "${version%%.*}" -ge 4 ]; then echo '-Dlog4j2.configurationFile=/opt/kafka/config/log4j2.properties'; else echo '-Dlog4j.configuration=file:/opt/kafka/config/log4j.properties'; fi > "$root/opt/kafka/config/logging-flag"
+    cp "$here/scripts/podman-engine-start.sh" "$root/opt/kafka/start.sh"
+    # Healthcheck helpers under the names the images use; test image only: port checks (no kafka-tools in .peers/).
     printf '%s\n' \
       '#!/bin/sh' \
-      '# KAFKA_* -> server.properties as apache/kafka does, format with CLUSTER_ID, run the broker in the foreground.' \
-      'set -e' \
-      'CONF=/opt/kafka/config/server.properties' \
-      ': > "$CONF"' \
-      'env | while IFS="=" read -r name value; do' \
-      '  case "$name" in' \
-      '    KAFKA_HEAP_OPTS|KAFKA_OPTS) ;;' \
-      '    KAFKA_*) key=$(echo "${name#KAFKA_}" | tr "A-Z" "a-z" | sed -e "s/___/-/g" -e "s/__/@/g" -e "s/_/./g" -e "s/@/_/g"); echo "$key=$value" >> "$CONF" ;;' \
-      '  esac' \
-      'done' \
-      'JAVA=/usr/lib/jvm/jre/bin/java' \
-      'LOG=-Dlog4j2.configurationFile=/opt/kafka/config/log4j2.properties' \
-      '"$JAVA" -Xmx128m $LOG -cp "/opt/kafka/libs/*" kafka.tools.StorageTool format -t "$CLUSTER_ID" -c "$CONF" --ignore-formatted' \
-      'exec "$JAVA" ${KAFKA_HEAP_OPTS:--Xmx384m} $LOG -cp "/opt/kafka/libs/*" kafka.Kafka "$CONF"' \
-      > "$root/opt/kafka/start.sh"
-    printf '%s\n' \
-      '#!/bin/sh' \
-      '# Test image only: a port check standing in for Kafka'"'"'s tool (its jar is not in .peers/).' \
-      'for arg in "$@"; do case "$prev" in --bootstrap-server) target="$arg" ;; esac; prev="$arg"; done' \
+      'for arg in "$@"; do case "$prev" in --bootstrap-server|--bootstrap-controller) target="$arg" ;; esac; prev="$arg"; done' \
       'nc -w 3 "${target%:*}" "${target##*:}" </dev/null' \
       > "$root/opt/kafka/bin/kafka-broker-api-versions.sh"
-    chmod +x "$root/opt/kafka/start.sh" "$root/opt/kafka/bin/kafka-broker-api-versions.sh"
+    printf '%s\n' '#!/bin/sh' 'nc -w 3 127.0.0.1 2181 </dev/null' > "$root/opt/kafka/bin/zkServer.sh"
+    chmod +x "$root/opt/kafka/bin/"*.sh
+    for tool in kafka-broker-api-versions.sh zkServer.sh; do ln -s "/opt/kafka/bin/$tool" "$root/bin/$tool"; done
+    chmod +x "$root/opt/kafka/start.sh"
     tar -C "$root" -cf "$root.tar" .
-    podman import --change 'CMD ["/opt/kafka/start.sh"]' --change 'ENV PATH=/bin:/usr/lib/jvm/jre/bin' "$root.tar" "$tag" > "$DIR/import.log" 2>&1 || { cat "$DIR/import.log" >&2; exit 1; }
+    podman import --change 'CMD ["/opt/kafka/start.sh"]' --change 'ENV PATH=/bin:/usr/lib/jvm/jre/bin' --change "LABEL dev.kstack.test-image=$stamp" "$root.tar" "$tag" > "$DIR/import.log" 2>&1 || { cat "$DIR/import.log" >&2; exit 1; }
     echo "$tag"
     ;;
   status)

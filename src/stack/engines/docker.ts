@@ -74,6 +74,8 @@ export interface DockerUpRequest {
   version?: string;
   /** Run this image instead of the family's own (a mirror or a local build); env naming still follows `image`. */
   imageName?: string;
+  /** The same for the ZooKeeper services (zk mode). */
+  zookeeperImageName?: string;
   host?: string;
   basePort?: number;
   dockerBasePort?: number;
@@ -167,6 +169,11 @@ export function readDockerStack(workspace: string): DockerStackRecord | null {
   } catch {
     return null;
   }
+}
+
+function splitHostPort(endpoint: string): [string, number] {
+  const i = endpoint.lastIndexOf(':');
+  return [endpoint.slice(0, i).replace(/^\[|\]$/g, ''), Number(endpoint.slice(i + 1))];
 }
 
 function writeAtomic(path: string, text: string): void {
@@ -275,19 +282,46 @@ async function failIfExited(engine: Engine, record: DockerStackRecord): Promise<
   }
 }
 
-async function waitHealthy(engine: Engine, c: DockerContainerRecord, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+/** Runs a container's own healthcheck command once through exec; true when it exits 0. */
+async function runHealthcheck(engine: Engine, id: string, test: string[]): Promise<boolean> {
+  const cmd = test[0] === 'CMD-SHELL' ? ['/bin/sh', '-c', test.slice(1).join(' ')] : test[0] === 'CMD' ? test.slice(1) : test;
+  try {
+    const exec = await engine.docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+    const stream = await exec.start({});
+    await new Promise<void>((done) => {
+      stream.on('end', () => done());
+      stream.on('error', () => done());
+      stream.resume();
+    });
+    return (await exec.inspect()).ExitCode === 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Waits until a container is healthy. Engines that never run healthchecks (podman without systemd timers keeps
+ * "starting" with an empty log forever) get the container's own check run through exec instead.
+ */
+async function waitHealthy(engine: Engine, c: DockerContainerRecord, test: string[] | null, timeoutMs: number): Promise<void> {
+  const started = Date.now();
+  const deadline = started + timeoutMs;
   for (;;) {
-    const s = await containerState(engine, c.id);
-    if (!s.running && s.status === 'exited') {
+    const i = await engine.docker.getContainer(c.id).inspect();
+    const health = i.State.Health ?? null;
+    if (!i.State.Running && i.State.Status === 'exited') {
       const logs = await containerLogs(engine, c.id, 20).catch(() => '');
-      throw new KstackError('KSTACK_CONTAINER_EXITED', `container ${c.name} stopped with exit code ${s.exitCode}:\n${logs.trimEnd()}`);
+      throw new KstackError('KSTACK_CONTAINER_EXITED', `container ${c.name} stopped with exit code ${i.State.ExitCode}:\n${logs.trimEnd()}`);
     }
-    // Engines that run no healthchecks (podman without systemd timers) report none: running is all we learn.
-    if (s.running && (s.health === null || s.health === 'healthy')) return;
-    if (s.health === 'unhealthy') throw new KstackError('KSTACK_CONTAINER_UNHEALTHY', `container ${c.name} is unhealthy`, { fix: `kstack logs ${c.service}` });
-    if (Date.now() > deadline) throw new KstackError('KSTACK_CONTAINER_NOT_READY', `container ${c.name} was not healthy within ${timeoutMs} ms (health: ${s.health ?? 'none'})`);
-    await new Promise((r) => setTimeout(r, 500));
+    if (i.State.Running && (health === null || health.Status === 'healthy')) {
+      if (health !== null || test === null || (await runHealthcheck(engine, c.id, test))) return;
+    } else if (health?.Status === 'unhealthy') {
+      throw new KstackError('KSTACK_CONTAINER_UNHEALTHY', `container ${c.name} is unhealthy`, { fix: `kstack logs ${c.service}` });
+    } else if (i.State.Running && test && (health?.Log ?? []).length === 0 && Date.now() - started > 2000 && (await runHealthcheck(engine, c.id, test))) {
+      return;
+    }
+    if (Date.now() > deadline) throw new KstackError('KSTACK_CONTAINER_NOT_READY', `container ${c.name} was not healthy within ${timeoutMs} ms (health: ${health?.Status ?? 'none'})`, { fix: `kstack logs ${c.service}` });
+    await new Promise((r) => setTimeout(r, 1000));
   }
 }
 
@@ -328,7 +362,10 @@ export async function upDockerStack(request: DockerUpRequest, deps: DockerDeps):
     clusterId,
   };
   const compose = generateCompose(options);
-  if (request.imageName) for (const node of compose.nodes) if (node.role !== 'zookeeper') compose.file.services[node.service].image = request.imageName;
+  for (const node of compose.nodes) {
+    const replacement = node.role === 'zookeeper' ? request.zookeeperImageName : request.imageName;
+    if (replacement) compose.file.services[node.service].image = replacement;
+  }
   mkdirSync(workspace, { recursive: true });
   writeAtomic(join(workspace, COMPOSE_FILE), renderCompose(compose));
 
@@ -396,7 +433,7 @@ export async function upDockerStack(request: DockerUpRequest, deps: DockerDeps):
       await deps.phase(`zookeeper ×${zks.length} (containers)`, async () => {
         const started = [];
         for (const z of zks) started.push(await create(z.service));
-        for (const c of started) await waitHealthy(engine, c, request.timeoutMs);
+        for (const c of started) await waitHealthy(engine, c, compose.file.services[c.service].healthcheck?.test ?? null, request.timeoutMs);
       });
     }
     const controllers = compose.nodes.filter((n) => n.role === 'controller');
@@ -410,9 +447,15 @@ export async function upDockerStack(request: DockerUpRequest, deps: DockerDeps):
         await failIfExited(engine, record);
         try {
           await waitForRoundTrip(compose.bootstrap.host, Math.min(5000, Math.max(1000, deadline - Date.now())));
-          return;
+          // Ready means every broker, not only the ones the round trip happened to use, is in Metadata.
+          const [host, port] = splitHostPort(compose.bootstrap.host.split(',')[0]);
+          const md = await fetchMetadata(host, port, [], false, 2000);
+          const missing = compose.nodes.filter((n) => n.role === 'broker' && !md.brokers.some((b) => b.nodeId === n.id));
+          if (missing.length === 0) return;
+          throw new Error(`brokers not registered yet: ${missing.map((n) => n.service).join(', ')}`);
         } catch (err) {
           if (Date.now() > deadline) throw new KstackError('KSTACK_BROKER_NOT_READY', `the containers did not complete a produce/consume round trip on ${compose.bootstrap.host} within ${request.timeoutMs} ms: ${(err as Error).message}`, { fix: 'kstack logs --dir <workspace>' });
+          await new Promise((r) => setTimeout(r, 250));
         }
       }
     });
