@@ -19,6 +19,7 @@ import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { KstackError } from '../../src/errors.js';
+import { probeListeners } from '../../src/doctor/probe.js';
 import { systemPlatform } from '../../src/platform.js';
 import { systemProcessProbe } from '../../src/stack/processes.js';
 import { ensureTopic } from '../../src/stack/readiness.js';
@@ -140,6 +141,8 @@ describe.skipIf(skip !== null)('--engine docker on podman', () => {
     expect(status.processes[0]).toMatchObject({ name: 'kafka-1', up: true, ports: [base, dockerBase] });
     expect(status.brokers).toEqual([expect.objectContaining({ id: 1, registered: 'active' })]);
     expect(status.routes.map((r) => r.topic)).toContain('engine-docker-logs-0');
+    const live = await probeListeners({ bootstrap: [record.bootstrap.host], dockerAvailable: async () => ({ ok: false, detail: 'not needed here' }) });
+    expect(live.findings.filter((f) => f.severity === 'error'), JSON.stringify(live.findings, null, 2)).toEqual([]);
 
     const down = await downDockerStack(dir, ctx(), probe, 5);
     expect(down.removed).toEqual(['kafka-1']);

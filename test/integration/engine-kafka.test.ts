@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ZkClient } from '../../src/broker/zookeeper/zk-client.js';
+import { probeListeners } from '../../src/doctor/probe.js';
 import { parseClusterId } from '../../src/broker/zookeeper/znodes.js';
 import { KstackError } from '../../src/errors.js';
 import { parseProperties } from '../../src/listeners/properties.js';
@@ -91,6 +92,10 @@ describe.skipIf(kraftSkip !== null)(`--engine kafka, KRaft, Apache Kafka ${KRAFT
     expect(status.clusterId).toBe(plan.clusterId);
     expect(status.brokers.filter((b) => b.registered === 'active').map((b) => b.id).sort()).toEqual([1, 2, 3]);
     expect(status.routes.some((r) => r.topic === '__kstack_ready')).toBe(true);
+    // The doctor's live probe, unchanged, finds every advertised endpoint of Apache Kafka's brokers working.
+    const live = await probeListeners({ bootstrap: plan.bootstrap.split(','), dockerAvailable: async () => ({ ok: false, detail: 'not needed here' }) });
+    expect(live.findings.filter((f) => f.severity === 'error'), JSON.stringify(live.findings, null, 2)).toEqual([]);
+    expect(live.endpoints.length).toBeGreaterThanOrEqual(3);
     await downAndCheck(result);
   }, 300_000);
 
