@@ -11,6 +11,7 @@ import type { GroupCoordinator } from './groups/coordinator.js';
 import type { LogManager } from './log/log-manager.js';
 import type { LogConfig } from './log/log-config.js';
 import type { HandlerTable } from './dispatch.js';
+import type { ClusterView } from './cluster/cluster-view.js';
 
 export interface ListenerEndpoints {
   /** Upper-cased listener name. */
@@ -42,6 +43,8 @@ export interface BrokerContext {
   handlers: HandlerTable;
   topics: TopicRegistry;
   groups?: GroupCoordinator;
+  /** The cluster this broker belongs to (zk mode); undefined = a single node that leads every partition. */
+  cluster?: ClusterView;
   producers: ProducerStateManager;
   clock: () => number;
   logger: Logger;

@@ -29,6 +29,7 @@ import { isLegacyMessageSet, legacyToBatch } from '../../protocol/records/legacy
 import { RecordFormatError } from '../../protocol/records/errors.js';
 import { LogAppendError } from '../log/log-config.js';
 import { effectiveTopicConfig } from '../metadata/topic-admin.js';
+import { leaderError } from '../cluster/cluster-view.js';
 
 const MAGIC_OFFSET = 16;
 
@@ -47,6 +48,10 @@ function failure(errorCode: number, errorMessage: string | null = null): Partiti
 function produceToPartition(b: BrokerContext, version: number, topicName: string, partition: number, records: Buffer | null): PartitionOutcome {
   const topic = b.topics.get(topicName);
   if (!topic || partition < 0 || partition >= topic.leaderEpochs.length) return failure(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  if (b.cluster) {
+    const notLeader = leaderError(b, topicName, partition);
+    if (notLeader !== ErrorCode.NONE) return failure(notLeader);
+  }
   const log = b.logs.get(topicName, partition);
   if (!log) return failure(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   if (records === null || records.length === 0) return failure(ErrorCode.INVALID_RECORD, 'Produce request without records');

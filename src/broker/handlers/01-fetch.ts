@@ -23,6 +23,7 @@ import type { FetchRequest, FetchResponse, PartitionData } from '../../protocol/
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import { isOffsetOutOfRange } from '../log/log-config.js';
 import { batchesToLegacy } from '../../protocol/records/legacy.js';
+import { leaderError } from '../cluster/cluster-view.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -52,6 +53,14 @@ function collect(b: BrokerContext, req: FetchRequest, version: number): Collecte
         records: EMPTY,
       };
       const topic = b.topics.get(t.topic);
+      if (b.cluster && topic) {
+        const notLeader = leaderError(b, t.topic, p.partition);
+        if (notLeader !== ErrorCode.NONE) {
+          out.errorCode = notLeader;
+          errors = true;
+          return out;
+        }
+      }
       const log = topic && p.partition >= 0 && p.partition < topic.leaderEpochs.length ? b.logs.get(t.topic, p.partition) : undefined;
       if (!topic || !log) {
         out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;

@@ -10,6 +10,7 @@
 import type { HandlerEntry } from '../dispatch.js';
 import type { ListOffsetsPartitionResponse, ListOffsetsRequest, ListOffsetsResponse } from '../../protocol/generated/list-offsets.js';
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
+import { leaderError } from '../cluster/cluster-view.js';
 
 export const handler: HandlerEntry<ListOffsetsRequest, ListOffsetsResponse> = {
   apiKey: 2,
@@ -25,6 +26,10 @@ export const handler: HandlerEntry<ListOffsetsRequest, ListOffsetsResponse> = {
         partitions: t.partitions.map((p): ListOffsetsPartitionResponse => {
           const out: ListOffsetsPartitionResponse = { partitionIndex: p.partitionIndex, errorCode: 0, oldStyleOffsets: [], timestamp: -1n, offset: -1n, leaderEpoch: -1 };
           const topic = b.topics.get(t.name);
+          if (b.cluster && topic) {
+            out.errorCode = leaderError(b, t.name, p.partitionIndex);
+            if (out.errorCode !== ErrorCode.NONE) return out;
+          }
           const log = topic && p.partitionIndex >= 0 && p.partitionIndex < topic.leaderEpochs.length ? b.logs.get(t.name, p.partitionIndex) : undefined;
           if (!topic || !log) {
             out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;

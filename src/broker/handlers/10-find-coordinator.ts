@@ -3,11 +3,32 @@
  * transactional id (key type 1); the endpoint is the advertised one of the listener the client connected on.
  * Like Kafka, a group lookup creates `__consumer_offsets` on first use. v3+ is flexible; v4 batches keys
  * (KIP-699) and answers per key in `coordinators` (the Java client 3.x uses it).
+ * In a cluster (zk mode) a group's coordinator is the leader of its `__consumer_offsets` partition (created
+ * through the cluster on first use); no leader → COORDINATOR_NOT_AVAILABLE, and clients retry. Transactional ids
+ * still answer this broker (transactions are not implemented).
  */
 import type { HandlerEntry, RequestContext } from '../dispatch.js';
 import type { Coordinator, FindCoordinatorRequest, FindCoordinatorResponse } from '../../protocol/generated/find-coordinator.js';
 import { brokerEndpoint } from './03-metadata.js';
-import { ensureOffsetsTopic } from '../metadata/topic-admin.js';
+import { ensureOffsetsTopic, offsetsTopicConfigs } from '../metadata/topic-admin.js';
+import type { ClusterView } from '../cluster/cluster-view.js';
+
+const OFFSETS_TOPIC = '__consumer_offsets';
+
+/** A group's coordinator in a cluster: the leader of the group's offsets partition. */
+async function lookupInCluster(key: string, ctx: RequestContext, cluster: ClusterView): Promise<Coordinator> {
+  const b = ctx.broker;
+  const fail = (errorCode: number, errorMessage: string): Coordinator => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage });
+  if (!b.groups) return fail(E.COORDINATOR_NOT_AVAILABLE, 'The group coordinator is not available.');
+  if (!b.topics.get(OFFSETS_TOPIC)) {
+    const r = await cluster.createTopic({ name: OFFSETS_TOPIC, partitions: b.config.offsetsTopicNumPartitions, configs: offsetsTopicConfigs(b), internal: true }, 5000);
+    if (r.errorCode !== E.NONE && !b.topics.get(OFFSETS_TOPIC)) b.logger.info(`__consumer_offsets not ready yet: ${r.errorMessage ?? r.errorCode}`);
+  }
+  const route = cluster.partition(OFFSETS_TOPIC, b.groups.partitionFor(key));
+  const leader = route && route.leader >= 0 ? cluster.liveBrokers(ctx.connection.listenerName).find((x) => x.nodeId === route.leader) : undefined;
+  if (!leader) return fail(E.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
+  return { key, nodeId: leader.nodeId, host: leader.host, port: leader.port, errorCode: E.NONE, errorMessage: null };
+}
 import { GroupErrorCode as E } from '../groups/error-codes.js';
 
 /** The coordinator for one key, or the error Kafka gives. */
@@ -32,6 +53,14 @@ export const handler: HandlerEntry<FindCoordinatorRequest, FindCoordinatorRespon
   minVersion: 0,
   maxVersion: 4,
   handle(req, ctx) {
+    const cluster = ctx.broker.cluster;
+    const keyType = ctx.apiVersion >= 1 ? req.keyType : 0;
+    if (cluster && keyType === 0) {
+      if (ctx.apiVersion >= 4) {
+        return Promise.all(req.coordinatorKeys.map((key) => lookupInCluster(key, ctx, cluster))).then((coordinators) => ({ throttleTimeMs: 0, coordinators }));
+      }
+      return lookupInCluster(req.key, ctx, cluster).then((c) => ({ throttleTimeMs: 0, errorCode: c.errorCode, errorMessage: c.errorMessage, nodeId: c.nodeId, host: c.host, port: c.port }));
+    }
     if (ctx.apiVersion >= 4) {
       return { throttleTimeMs: 0, coordinators: req.coordinatorKeys.map((key) => lookup(req.keyType, key, ctx)) };
     }

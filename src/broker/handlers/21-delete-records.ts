@@ -7,6 +7,7 @@
 import type { HandlerEntry } from '../dispatch.js';
 import type { DeleteRecordsRequest, DeleteRecordsResponse } from '../../protocol/generated/delete-records.js';
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
+import { leaderError } from '../cluster/cluster-view.js';
 
 export const handler: HandlerEntry<DeleteRecordsRequest, DeleteRecordsResponse> = {
   apiKey: 21,
@@ -19,6 +20,8 @@ export const handler: HandlerEntry<DeleteRecordsRequest, DeleteRecordsResponse> 
       topics: req.topics.map((t) => ({
         name: t.name,
         partitions: t.partitions.map((p) => {
+          const notLeader = b.cluster && b.topics.get(t.name) ? leaderError(b, t.name, p.partitionIndex) : ErrorCode.NONE;
+          if (notLeader !== ErrorCode.NONE) return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: notLeader };
           const log = b.topics.get(t.name) ? b.logs.get(t.name, p.partitionIndex) : undefined;
           if (!log) return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
           const target = p.offset === -1n ? log.highWatermark : Number(p.offset);

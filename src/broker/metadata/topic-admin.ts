@@ -92,16 +92,24 @@ export function createTopic(broker: BrokerContext, name: string, numPartitions: 
   return ok(topic);
 }
 
-/** Creates `__consumer_offsets` the way Kafka does on first use (compacted, offsets.topic.* settings). */
-export function ensureOffsetsTopic(broker: BrokerContext): TopicInfo {
-  const existing = broker.topics.get('__consumer_offsets');
-  if (existing) return existing;
-  const configs = new Map<string, string | null>([
+/** The configs Kafka gives `__consumer_offsets` (compacted, offsets.topic.segment.bytes). */
+export function offsetsTopicConfigs(broker: BrokerContext): Map<string, string> {
+  return new Map([
     ['cleanup.policy', 'compact'],
     ['compression.type', 'producer'],
     ['segment.bytes', String(broker.config.getInt('offsets.topic.segment.bytes'))],
   ]);
-  const r = createTopic(broker, '__consumer_offsets', broker.config.offsetsTopicNumPartitions, -1, configs, true);
+}
+
+/**
+ * Creates `__consumer_offsets` the way Kafka does on first use (compacted, offsets.topic.* settings). In a
+ * cluster the topic is created through the cluster (FindCoordinator does that); here it must exist already.
+ */
+export function ensureOffsetsTopic(broker: BrokerContext): TopicInfo {
+  const existing = broker.topics.get('__consumer_offsets');
+  if (existing) return existing;
+  if (broker.cluster) throw new Error('__consumer_offsets does not exist in the cluster yet (FindCoordinator creates it)');
+  const r = createTopic(broker, '__consumer_offsets', broker.config.offsetsTopicNumPartitions, -1, offsetsTopicConfigs(broker), true);
   if (!r.topic) throw new Error(`cannot create __consumer_offsets: ${r.errorMessage}`);
   return r.topic;
 }

@@ -139,10 +139,11 @@ export class TopicRegistry {
     return this.topics.get(name)?.leaderEpochs.length ?? 0;
   }
 
-  create(name: string, partitions: number, configs: Map<string, string> = new Map()): TopicInfo {
+  /** `topicId` given = a topic the cluster already named (zk mode mirrors ZooKeeper's topics). */
+  create(name: string, partitions: number, configs: Map<string, string> = new Map(), topicId?: string): TopicInfo {
     if (this.topics.has(name)) throw new TopicRegistryError(`Topic '${name}' already exists.`);
     if (!(partitions >= 1)) throw new TopicRegistryError(`Number of partitions must be larger than 0.`);
-    const info: TopicInfo = { name, topicId: newTopicId(), leaderEpochs: new Array<number>(partitions).fill(0), configs: new Map(configs), internal: isInternalTopic(name) };
+    const info: TopicInfo = { name, topicId: topicId ?? newTopicId(), leaderEpochs: new Array<number>(partitions).fill(0), configs: new Map(configs), internal: isInternalTopic(name) };
     this.topics.set(name, info);
     this.byId.set(info.topicId, info);
     this.persist();
@@ -168,6 +169,14 @@ export class TopicRegistry {
     this.persist();
     this.changed({ kind: 'changed', topic: info });
     return info;
+  }
+
+  /** Records a partition's leader epoch as the cluster's controller set it (zk mode). */
+  setLeaderEpoch(name: string, partition: number, epoch: number): void {
+    const info = this.topics.get(name);
+    if (!info || partition < 0 || partition >= info.leaderEpochs.length || info.leaderEpochs[partition] === epoch) return;
+    info.leaderEpochs[partition] = epoch;
+    this.persist();
   }
 
   setConfigs(name: string, configs: Map<string, string>): void {

@@ -1,12 +1,15 @@
 /**
- * ZooKeeper mode for a native broker (zookeeper.connect set, no process.roles): registers the broker with its
- * advertised endpoints, runs for /controller, and mirrors every topic into /brokers/topics with its assignment
- * and partition state, as a Kafka 2.x/3.x broker and controller would. This single-node broker leads every
- * partition; spreading partitions over several brokers comes with multi-broker clusters.
+ * ZooKeeper mode for a native broker (zookeeper.connect set, no process.roles), as a Kafka 2.x/3.x broker runs
+ * it: registers the broker with its advertised endpoints, runs for /controller, and takes its view of the
+ * cluster from ZooKeeper (zk-cluster.ts: the metadata cache, the controller's partition states, topics mirrored
+ * locally). Topics this broker already had on disk but ZooKeeper does not know (a broker that ran before
+ * ZooKeeper held its topics) are published with this broker as their only replica.
  */
 import type { BrokerContext } from '../context.js';
 import type { TopicInfo } from '../metadata/topic-registry.js';
 import { ZkMembership } from './registration.js';
+import { ZkMetadataCache } from './metadata-cache.js';
+import { ZkCluster } from './zk-cluster.js';
 
 export interface ZkAttachOptions {
   zookeeperConnect: string;
@@ -14,16 +17,10 @@ export interface ZkAttachOptions {
   connectionTimeoutMs: number;
 }
 
-function assignmentOf(topic: TopicInfo, brokerId: number): Map<number, number[]> {
-  return new Map(topic.leaderEpochs.map((_, p) => [p, [brokerId]]));
-}
-
-function epochsOf(topic: TopicInfo): Map<number, number> {
-  return new Map(topic.leaderEpochs.map((e, p) => [p, e]));
-}
-
 export async function attachZooKeeper(ctx: BrokerContext, opts: ZkAttachOptions): Promise<ZkMembership> {
   const endpoints = [...ctx.listeners.values()].map((l) => ({ listenerName: l.listenerName, securityProtocol: l.securityProtocol, host: l.advertised.host, port: l.advertised.port }));
+  const cache = new ZkMetadataCache(ctx.logger);
+  let cluster: ZkCluster | undefined;
   const membership = new ZkMembership({
     zookeeperConnect: opts.zookeeperConnect,
     sessionTimeoutMs: opts.sessionTimeoutMs,
@@ -31,18 +28,46 @@ export async function attachZooKeeper(ctx: BrokerContext, opts: ZkAttachOptions)
     brokerId: ctx.nodeId,
     clusterId: ctx.clusterId,
     endpoints,
+    rack: ctx.config.get('broker.rack') ?? null,
     logger: ctx.logger,
-    onControllerChange: (id) => ctx.logger.info(`[KafkaServer id=${ctx.nodeId}] The active controller is now broker ${id}`),
+    onSession: (client) => cache.attach(client),
+    onControllerChange: (id) => {
+      ctx.logger.info(`[KafkaServer id=${ctx.nodeId}] The active controller is now broker ${id}`);
+      void cluster?.reconcile();
+    },
   });
+  cluster = new ZkCluster(ctx, membership, cache);
   await membership.start();
   ctx.logger.info(`[KafkaServer id=${ctx.nodeId}] Registered broker ${ctx.nodeId} at path /brokers/ids/${ctx.nodeId} with addresses: ${endpoints.map((e) => `${e.listenerName}://${e.host}:${e.port}`).join(',')}`);
 
-  const publish = (topic: TopicInfo) =>
-    membership.publishTopic(topic.name, topic.topicId, assignmentOf(topic, ctx.nodeId), Object.fromEntries(topic.configs), epochsOf(topic)).catch((err) => ctx.logger.error(`could not publish topic ${topic.name} to ZooKeeper: ${String(err)}`));
-  for (const topic of ctx.topics.list()) await publish(topic);
+  // Local topics ZooKeeper has never seen: publish them with this broker as the only replica.
+  for (const topic of ctx.topics.list()) {
+    if (cache.topics.has(topic.name)) continue;
+    const assignment = new Map(topic.leaderEpochs.map((_, p) => [p, [ctx.nodeId]]));
+    await membership.createTopicZnodes(topic.name, topic.topicId, assignment, Object.fromEntries(topic.configs));
+    ctx.logger.info(`[KafkaServer id=${ctx.nodeId}] Published local topic ${topic.name} to ZooKeeper`);
+  }
+  const c = cluster;
+  await c.waitFor(() => ctx.topics.list().every((t) => cache.topics.has(t.name)), opts.connectionTimeoutMs);
+  c.active = true;
+  c.sync();
   ctx.topics.onChange((change) => {
-    if (change.kind === 'deleted') void membership.removeTopic(change.topic.name).catch((err) => ctx.logger.error(`could not remove topic ${change.topic.name} from ZooKeeper: ${String(err)}`));
-    else void publish(change.topic);
+    if (c.applyingFromZooKeeper) return;
+    if (change.kind === 'deleted') {
+      c.markDeleting(change.topic.name);
+      void membership.removeTopic(change.topic.name).catch((err) => ctx.logger.error(`could not remove topic ${change.topic.name} from ZooKeeper: ${String(err)}`));
+    } else if (change.kind === 'changed') {
+      void publishChange(membership, cache, change.topic).catch((err) => ctx.logger.error(`could not update topic ${change.topic.name} in ZooKeeper: ${String(err)}`));
+    }
   });
+  ctx.cluster = c;
   return membership;
+}
+
+/** Partitions added or configs changed through this broker: new partitions go to this broker (one replica). */
+async function publishChange(membership: ZkMembership, cache: ZkMetadataCache, topic: TopicInfo): Promise<void> {
+  const known = cache.topics.get(topic.name);
+  const assignment = new Map(known?.assignment ?? []);
+  for (let p = 0; p < topic.leaderEpochs.length; p++) if (!assignment.has(p)) assignment.set(p, [membership.brokerId]);
+  await membership.updateTopic(topic.name, topic.topicId, assignment, Object.fromEntries(topic.configs));
 }

@@ -47,6 +47,8 @@ export interface ZkMembershipOptions {
   logger?: { info(message: string): void; warn(message: string): void; error(message: string): void };
   /** Called whenever this broker becomes or stops being the controller. */
   onControllerChange?: (controllerId: number) => void;
+  /** Called on every new session, once the broker is registered (the metadata cache re-arms its watches here). */
+  onSession?: (client: ZkClient) => Promise<void>;
 }
 
 export class ZkMembership {
@@ -68,6 +70,27 @@ export class ZkMembership {
     return this.controllerId === this.opts.brokerId;
   }
 
+  get brokerId(): number {
+    return this.opts.brokerId;
+  }
+
+  /** Rewrites an existing topic's assignment and config (partitions added, configs altered). */
+  async updateTopic(topic: string, topicId: string, assignment: ReplicaAssignment, config: Record<string, string>): Promise<void> {
+    const client = this.requireClient();
+    await client.setData(topicConfigPath(topic), topicConfigJson(config)).catch(() => client.create(topicConfigPath(topic), topicConfigJson(config), 'persistent'));
+    await client.setData(topicPath(topic), topicAssignmentJson(topicId, assignment));
+  }
+
+  /** The epoch this broker won the controller role with (0 when it never did). */
+  get epoch(): number {
+    return this.controllerEpoch;
+  }
+
+  /** The current session's client (undefined while re-registering after an expiry, or once closed). */
+  get session(): ZkClient | undefined {
+    return this.client;
+  }
+
   /** Connects, checks the cluster id, registers the broker and runs for controller. */
   async start(): Promise<void> {
     const { hosts, chroot } = splitZookeeperConnect(this.opts.zookeeperConnect);
@@ -85,6 +108,7 @@ export class ZkMembership {
     for (const path of TOP_LEVEL_PATHS) await client.mkdirp(path);
     await this.checkClusterId(client);
     await this.registerBroker(client);
+    await this.opts.onSession?.(client);
     await this.runForController(client);
   }
 
@@ -174,6 +198,28 @@ export class ZkMembership {
       });
       if (!(await client.create(statePath, state, 'persistent'))) await client.setData(statePath, state);
     }
+  }
+
+  /**
+   * Writes a new topic's config and assignment (what Kafka's AdminZkClient.createTopic does; the controller then
+   * writes each partition's state). Returns false when the topic exists already.
+   */
+  async createTopicZnodes(topic: string, topicId: string, assignment: ReplicaAssignment, config: Record<string, string>): Promise<boolean> {
+    const client = this.requireClient();
+    if (await client.exists(topicPath(topic))) return false;
+    const configJson = topicConfigJson(config);
+    if (!(await client.create(topicConfigPath(topic), configJson, 'persistent'))) await client.setData(topicConfigPath(topic), configJson);
+    return client.create(topicPath(topic), topicAssignmentJson(topicId, assignment), 'persistent');
+  }
+
+  /** Writes (creates or replaces) a partition's leader state; the controller's job. */
+  async writePartitionState(topic: string, partition: number, state: { leader: number; leaderEpoch: number; isr: number[] }): Promise<void> {
+    const client = this.requireClient();
+    const statePath = partitionStatePath(topic, partition);
+    const json = partitionStateJson({ controllerEpoch: Math.max(this.controllerEpoch, 1), ...state });
+    if (await client.exists(statePath)) return client.setData(statePath, json);
+    await client.mkdirp(statePath.slice(0, statePath.lastIndexOf('/')));
+    if (!(await client.create(statePath, json, 'persistent'))) await client.setData(statePath, json);
   }
 
   /** Removes a deleted topic's znodes (what Kafka's controller does once deletion completes). */

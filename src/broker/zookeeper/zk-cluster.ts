@@ -1,0 +1,215 @@
+/**
+ * ZkCluster: one broker's part in a zk-mode cluster. ZooKeeper is the source of truth:
+ * - ClusterView for the handlers, answered from the ZkMetadataCache (live brokers per listener, the controller,
+ *   each partition's leader/ISR/epoch);
+ * - the controller's job while this broker holds /controller: every partition without a state znode gets one
+ *   (leader = first live replica), and when brokers come and go leaders move (assignment.ts: nextLeaderState;
+ *   replication factor 1 → leader -1 until the broker returns, as Kafka does without unclean election);
+ * - local sync: every topic in ZooKeeper is mirrored into the broker's TopicRegistry (same topic id, partition
+ *   count, configs, the controller's leader epochs) and the broker opens logs for the partitions it leads;
+ *   a topic removed from ZooKeeper is deleted here too;
+ * - topic creation from any broker: the assignment is written to /brokers/topics/<t>, spread over the live
+ *   brokers with Kafka's rack-unaware scheme from a rotating start.
+ * Not done: replication (partitions have one replica: the native brokers do not copy data between them) and
+ * zkVersion-conditional writes fencing a stale controller (a deposed controller's in-flight write can land).
+ */
+import type { BrokerContext } from '../context.js';
+import type { ClusterBroker, ClusterTopicRequest, ClusterTopicResult, ClusterView, PartitionRoute } from '../cluster/cluster-view.js';
+import { assignReplicas, nextLeaderState } from '../cluster/assignment.js';
+import { checkCreateTopic, logConfigOf } from '../metadata/topic-admin.js';
+import { newTopicId } from '../metadata/topic-registry.js';
+import { ErrorCode } from '../../protocol/generated/error-codes.js';
+import type { ZkMembership } from './registration.js';
+import type { ZkMetadataCache } from './metadata-cache.js';
+
+export class ZkCluster implements ClusterView {
+  private nextStart = Math.floor(Math.random() * 1000);
+  private reconciling = false;
+  private reconcileAgain = false;
+  /** Topics this broker deleted, skipped by the sync until ZooKeeper no longer lists them. */
+  private readonly deleting = new Set<string>();
+  private syncing = false;
+  /** Off until start-up has published the broker's own topics (before that, a local topic is not stray). */
+  active = false;
+  private readonly waiters = new Set<() => void>();
+
+  constructor(
+    private readonly ctx: BrokerContext,
+    private readonly membership: ZkMembership,
+    private readonly cache: ZkMetadataCache,
+  ) {
+    cache.onChange(() => {
+      this.sync();
+      void this.reconcile();
+      for (const w of [...this.waiters]) w();
+    });
+  }
+
+  controllerId(): number {
+    return this.cache.controllerId;
+  }
+
+  isLive(nodeId: number): boolean {
+    return this.cache.brokers.has(nodeId);
+  }
+
+  liveBrokers(listenerName: string): ClusterBroker[] {
+    const out: ClusterBroker[] = [];
+    for (const b of [...this.cache.brokers.values()].sort((x, y) => x.brokerId - y.brokerId)) {
+      const ep = b.endpoints.find((e) => e.listenerName === listenerName);
+      if (ep) out.push({ nodeId: b.brokerId, host: ep.host, port: ep.port, rack: b.rack });
+    }
+    return out;
+  }
+
+  partition(topic: string, partition: number): PartitionRoute | undefined {
+    const t = this.cache.topics.get(topic);
+    const replicas = t?.assignment.get(partition);
+    if (!replicas) return undefined;
+    const state = this.cache.state(topic, partition);
+    const offlineReplicas = replicas.filter((r) => !this.cache.brokers.has(r));
+    if (!state) return { leader: -1, leaderEpoch: -1, replicas: [...replicas], isr: [], offlineReplicas };
+    // A leader whose registration is gone is not served, even before the controller has moved it.
+    const leader = state.leader >= 0 && this.cache.brokers.has(state.leader) ? state.leader : -1;
+    return { leader, leaderEpoch: state.leaderEpoch, replicas: [...replicas], isr: [...state.isr], offlineReplicas };
+  }
+
+  async createTopic(request: ClusterTopicRequest, timeoutMs: number): Promise<ClusterTopicResult> {
+    const check = checkCreateTopic(this.ctx, request.name, request.partitions, 1, new Map(request.configs), request.internal ?? false);
+    if (check.errorCode !== ErrorCode.NONE) return { errorCode: check.errorCode, errorMessage: check.errorMessage };
+    const live = [...this.cache.brokers.keys()];
+    if (live.length === 0) return { errorCode: ErrorCode.BROKER_NOT_AVAILABLE, errorMessage: 'No broker is registered in ZooKeeper' };
+    const assignment = assignReplicas(live, request.partitions, 1, this.nextStart++);
+    const topicId = newTopicId();
+    let created: boolean;
+    try {
+      created = await this.membership.createTopicZnodes(request.name, topicId, assignment, Object.fromEntries(request.configs));
+    } catch (err) {
+      return { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: `could not write topic ${request.name} to ZooKeeper: ${String(err)}` };
+    }
+    if (!created) return { errorCode: ErrorCode.TOPIC_ALREADY_EXISTS, errorMessage: `Topic '${request.name}' already exists.` };
+    this.ctx.logger.info(`[KafkaServer id=${this.ctx.nodeId}] Created topic ${request.name} with topic id ${topicId} and assignment ${[...assignment].map(([p, r]) => `${p}->${r.join('/')}`).join(', ')}`);
+    const ready = () => this.ctx.topics.get(request.name)?.topicId === topicId && [...assignment.keys()].every((p) => this.cache.state(request.name, p) !== undefined);
+    if (!(await this.waitFor(ready, timeoutMs))) {
+      return { errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: `Topic ${request.name} was written to ZooKeeper but its partitions have no state yet after ${timeoutMs} ms`, topicId };
+    }
+    return { errorCode: ErrorCode.NONE, errorMessage: null, topicId };
+  }
+
+  /** Resolves true once `cond()` holds (checked after every metadata change), false after `timeoutMs`. */
+  waitFor(cond: () => boolean, timeoutMs: number): Promise<boolean> {
+    if (cond()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        resolve(ok);
+      };
+      const check = () => {
+        if (cond()) done(true);
+      };
+      const timer = setTimeout(() => done(false), timeoutMs);
+      timer.unref();
+      this.waiters.add(check);
+    });
+  }
+
+  /** A topic deleted through this broker: the registry observer removes it from ZooKeeper. */
+  markDeleting(name: string): void {
+    this.deleting.add(name);
+  }
+
+  get applyingFromZooKeeper(): boolean {
+    return this.syncing;
+  }
+
+  /** Mirrors ZooKeeper's topics into the local registry and opens the logs this broker leads. */
+  sync(): void {
+    const { ctx, cache } = this;
+    if (!this.active) return;
+    this.syncing = true;
+    try {
+      for (const name of [...this.deleting]) if (!cache.topics.has(name)) this.deleting.delete(name);
+      for (const t of cache.topics.values()) {
+        if (this.deleting.has(t.name)) continue;
+        const partitions = Math.max(0, ...[...t.assignment.keys()].map((p) => p + 1));
+        if (partitions === 0) continue;
+        let local = ctx.topics.get(t.name);
+        if (local && t.topicId && local.topicId !== t.topicId) {
+          ctx.logger.info(`[KafkaServer id=${ctx.nodeId}] Topic ${t.name} has id ${t.topicId} in ZooKeeper, ${local.topicId} here: the local copy is removed`);
+          this.dropLocal(t.name);
+          local = undefined;
+        }
+        if (!local) local = ctx.topics.create(t.name, partitions, new Map(t.configs), t.topicId ?? undefined);
+        else if (local.leaderEpochs.length < partitions) ctx.topics.addPartitions(t.name, partitions);
+        const lc = logConfigOf(ctx.config, local.configs);
+        for (let p = 0; p < partitions; p++) {
+          const state = cache.state(t.name, p);
+          if (!state) continue;
+          if (state.leaderEpoch >= 0) ctx.topics.setLeaderEpoch(t.name, p, state.leaderEpoch);
+          if (state.leader === ctx.nodeId && !ctx.logs.get(t.name, p)) {
+            ctx.logs.getOrCreate(t.name, p, local.topicId, lc);
+            ctx.logger.info(`[KafkaServer id=${ctx.nodeId}] Leading ${t.name}-${p} (leader epoch ${state.leaderEpoch})`);
+          }
+        }
+      }
+      for (const local of ctx.topics.list()) {
+        if (!cache.topics.has(local.name)) {
+          ctx.logger.info(`[KafkaServer id=${ctx.nodeId}] Topic ${local.name} is no longer in ZooKeeper: deleting it here`);
+          this.dropLocal(local.name);
+        }
+      }
+    } catch (err) {
+      ctx.logger.error(`could not apply ZooKeeper metadata locally: ${String(err)}`);
+    } finally {
+      this.syncing = false;
+    }
+  }
+
+  private dropLocal(name: string): void {
+    const info = this.ctx.topics.delete(name);
+    if (!info) return;
+    for (let p = 0; p < info.leaderEpochs.length; p++) {
+      this.ctx.logs.deletePartition(name, p);
+      this.ctx.producers.dropPartition(`${name}\u0000${p}`);
+    }
+  }
+
+  /** The controller's pass over every partition (serialized; a change during a pass runs another). */
+  async reconcile(): Promise<void> {
+    if (this.reconciling) {
+      this.reconcileAgain = true;
+      return;
+    }
+    this.reconciling = true;
+    try {
+      do {
+        this.reconcileAgain = false;
+        if (!this.membership.isController || !this.membership.session) return;
+        const live = new Set(this.cache.brokers.keys());
+        for (const t of [...this.cache.topics.values()]) {
+          for (const [p, replicas] of t.assignment) {
+            if (!this.membership.isController) return;
+            const current = this.cache.state(t.name, p);
+            const next = nextLeaderState(current, replicas, live);
+            if (!next) continue;
+            await this.membership.writePartitionState(t.name, p, next);
+            // Written: remember it now, so the next pass does not bump the epoch again before the watch fires.
+            this.cache.states.set(`${t.name}/${p}`, { controllerEpoch: this.membership.epoch, ...next });
+            if (current && current.leader !== next.leader) {
+              const why = next.leader === -1 ? `no live replica (replicas ${replicas.join(',')}; replication factor ${replicas.length}): offline until one returns` : `new leader ${next.leader}`;
+              this.ctx.logger.info(`[Controller id=${this.ctx.nodeId}] ${t.name}-${p}: leader ${current.leader} → ${next.leader} at epoch ${next.leaderEpoch}, ${why}`);
+            }
+          }
+        }
+      } while (this.reconcileAgain);
+      this.sync();
+    } catch (err) {
+      this.ctx.logger.error(`[Controller id=${this.ctx.nodeId}] partition state update failed: ${String(err)}`);
+      setTimeout(() => void this.reconcile(), 1000).unref();
+    } finally {
+      this.reconciling = false;
+    }
+    for (const w of [...this.waiters]) w();
+  }
+}

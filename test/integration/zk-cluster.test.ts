@@ -1,0 +1,221 @@
+/**
+ * Three native brokers in ZooKeeper mode over a real 3-server ensemble (child processes, so they can be killed):
+ * partitions spread over all brokers, the same Metadata from each (kcat -L), NOT_LEADER_OR_FOLLOWER from a
+ * non-leader, kcat producing and consuming through the leaders, a consumer group coordinated by the leader of
+ * its __consumer_offsets partition; kill -9 of a broker takes it out of Metadata within the session timeout plus
+ * 2 s with its partitions leaderless (replication factor 1) and it rejoins on restart; kill -9 of one ZooKeeper
+ * server stops nothing; kill -9 of the controller hands the role to another broker, which creates topics.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { Kafka, logLevel } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WireConnection } from '../../src/client/wire.js';
+import type { MetadataResponse } from '../../src/protocol/generated/metadata.js';
+import { startNativeBroker, type NativeBroker } from '../support/native-broker.js';
+import { startZooKeeper, zooKeeperAvailable, type TestZooKeeper } from '../support/zookeeper.js';
+
+const CLUSTER_ID = 'zkClusterTestAAAAAAAAA';
+const SESSION_MS = 6000;
+
+interface KcatMeta {
+  controllerid: number;
+  brokers: { id: number; name: string }[];
+  topics: { topic: string; partitions: { partition: number; leader: number; replicas: { id: number }[]; isrs: { id: number }[] }[] }[];
+}
+
+async function kcatMeta(bootstrap: string, topic?: string): Promise<KcatMeta> {
+  const { stdout } = await execa('kcat', ['-b', bootstrap, '-L', '-J', ...(topic ? ['-t', topic] : [])], { timeout: 30_000 });
+  return JSON.parse(stdout) as KcatMeta;
+}
+
+async function metadata(bootstrap: string, topics: string[] | null = null): Promise<MetadataResponse> {
+  const [host, port] = bootstrap.split(':');
+  const conn = await WireConnection.connect({ host, port: Number(port), connectTimeoutMs: 5000 });
+  try {
+    return (await conn.metadata({ topics })).response;
+  } finally {
+    conn.close();
+  }
+}
+
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+describe.skipIf(!zooKeeperAvailable())('native brokers as a ZooKeeper-mode cluster', () => {
+  let zk: TestZooKeeper;
+  const brokers = new Map<number, NativeBroker>();
+  const root = mkdtempSync(join(tmpdir(), 'kstack-zk-cluster-'));
+  const boot = () => [...brokers.values()].map((b) => b.bootstrap).join(',');
+
+  beforeAll(async () => {
+    zk = await startZooKeeper({ servers: 3 });
+    await Promise.all(
+      [1, 2, 3].map(async (id) => {
+        const dir = join(root, `broker-${id}`);
+        mkdirSync(join(dir, 'data'), { recursive: true });
+        writeFileSync(join(dir, 'data', 'meta.properties'), `version=0\nbroker.id=${id}\ncluster.id=${CLUSTER_ID}\n`);
+        const b = await startNativeBroker({
+          mode: 'child',
+          dir,
+          properties: {
+            'broker.id': String(id),
+            'zookeeper.connect': `${zk.connect}/kstack`,
+            'zookeeper.session.timeout.ms': String(SESSION_MS),
+            'zookeeper.connection.timeout.ms': '20000',
+            'offsets.topic.num.partitions': '6',
+          },
+        });
+        brokers.set(id, b);
+      }),
+    );
+    await until('three registered brokers', 20_000, async () => ((await metadata(brokers.get(1)!.bootstrap)).brokers.length === 3 ? true : undefined));
+  }, 90_000);
+
+  afterAll(async () => {
+    await Promise.all([...brokers.values()].map((b) => b.stop().catch(() => undefined)));
+    await zk?.stop();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('spreads a 6-partition topic over all three brokers, and every broker gives the same metadata', async () => {
+    const admin = new Kafka({ brokers: [brokers.get(2)!.bootstrap], logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      expect(await admin.createTopics({ topics: [{ topic: 'spread', numPartitions: 6 }], waitForLeaders: true })).toBe(true);
+    } finally {
+      await admin.disconnect();
+    }
+    const views = await Promise.all([...brokers.values()].map((b) => kcatMeta(b.bootstrap, 'spread')));
+    const normal = (m: KcatMeta) => ({ controller: m.controllerid, brokers: m.brokers.map((b) => `${b.id}@${b.name}`).sort(), topics: m.topics });
+    expect(normal(views[1])).toEqual(normal(views[0]));
+    expect(normal(views[2])).toEqual(normal(views[0]));
+    const leaders = views[0].topics[0].partitions.map((p) => p.leader);
+    expect(leaders).toHaveLength(6);
+    expect(new Set(leaders)).toEqual(new Set([1, 2, 3]));
+    expect(views[0].brokers.map((b) => b.name).sort()).toEqual([...brokers.values()].map((b) => b.bootstrap).sort());
+  }, 60_000);
+
+  it('answers NOT_LEADER_OR_FOLLOWER from a non-leader, and CreateTopics from a non-controller gets NOT_CONTROLLER', async () => {
+    const meta = await metadata(brokers.get(1)!.bootstrap, ['spread']);
+    const p = meta.topics[0].partitions.find((x) => x.leaderId !== 1)!;
+    const [host, port] = brokers.get(1)!.bootstrap.split(':');
+    const conn = await WireConnection.connect({ host, port: Number(port), connectTimeoutMs: 5000 });
+    try {
+      const lo = await conn.request<{ topics: { partitions: { errorCode: number }[] }[] }>(2, 1, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'spread', partitions: [{ partitionIndex: p.partitionIndex, timestamp: -1n, currentLeaderEpoch: -1, maxNumOffsets: 1 }] }] });
+      expect(lo.topics[0].partitions[0].errorCode).toBe(6);
+      const nonController = [1, 2, 3].find((id) => id !== meta.controllerId)!;
+      const [h2, p2] = brokers.get(nonController)!.bootstrap.split(':');
+      const conn2 = await WireConnection.connect({ host: h2, port: Number(p2), connectTimeoutMs: 5000 });
+      try {
+        const ct = await conn2.request<{ topics: { errorCode: number }[] }>(19, 4, { topics: [{ name: 'nope', numPartitions: 1, replicationFactor: -1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
+        expect(ct.topics[0].errorCode).toBe(41);
+      } finally {
+        conn2.close();
+      }
+    } finally {
+      conn.close();
+    }
+  }, 30_000);
+
+  it('kcat produces to every partition through the leaders and a consumer group reads it back', async () => {
+    const lines = Array.from({ length: 60 }, (_, i) => `k${i}\tv${i}`);
+    await execa('kcat', ['-b', brokers.get(3)!.bootstrap, '-P', '-t', 'spread', '-K', '\t'], { input: lines.join('\n') + '\n', timeout: 60_000 });
+    const { stdout } = await execa('kcat', ['-b', boot(), '-C', '-t', 'spread', '-e', '-q', '-f', '%p %s\n'], { timeout: 60_000 });
+    const got = stdout.trim().split('\n');
+    expect(got).toHaveLength(60);
+    expect(new Set(got.map((l) => l.split(' ')[0])).size).toBeGreaterThan(1);
+
+    const kafka = new Kafka({ brokers: [brokers.get(1)!.bootstrap], logLevel: logLevel.NOTHING });
+    const consumer = kafka.consumer({ groupId: 'zk-cluster-group', sessionTimeout: 10_000 });
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic: 'spread', fromBeginning: true });
+      const seen = new Set<string>();
+      await consumer.run({ eachMessage: async ({ message }) => void seen.add(String(message.value)) });
+      await until('the group to read 60 records', 45_000, async () => (seen.size >= 60 ? true : undefined));
+    } finally {
+      await consumer.disconnect();
+    }
+    // The coordinator is the leader of the group's __consumer_offsets partition.
+    const meta = await metadata(brokers.get(1)!.bootstrap, ['__consumer_offsets']);
+    const offsetsLeaders = new Set(meta.topics[0].partitions.map((p) => p.leaderId));
+    expect(offsetsLeaders.size).toBe(3);
+  }, 120_000);
+
+  it('kill -9 of a broker: gone from Metadata with its partitions leaderless within the session timeout + 2 s; it rejoins on restart', async () => {
+    const first = await metadata(brokers.get(1)!.bootstrap, ['spread']);
+    const victim = [1, 2, 3].find((id) => id !== first.controllerId && id !== 1)!;
+    const owned = first.topics[0].partitions.filter((p) => p.leaderId === victim).map((p) => p.partitionIndex);
+    expect(owned.length).toBeGreaterThan(0);
+    await brokers.get(victim)!.kill9();
+    const killedAt = Date.now();
+    const after = await until('the dead broker to leave Metadata', SESSION_MS + 2000, async () => {
+      const m = await metadata(brokers.get(1)!.bootstrap, ['spread']);
+      const gone = !m.brokers.some((b) => b.nodeId === victim);
+      const leaderless = owned.every((i) => m.topics[0].partitions[i].leaderId === -1);
+      return gone && leaderless ? m : undefined;
+    });
+    expect(Date.now() - killedAt).toBeLessThan(SESSION_MS + 2000);
+    for (const i of owned) {
+      expect(after.topics[0].partitions[i].errorCode).toBe(5);
+      expect(after.topics[0].partitions[i].offlineReplicas).toEqual([victim]);
+    }
+    await brokers.get(victim)!.restart();
+    await until('the restarted broker to lead its partitions again', 20_000, async () => {
+      const m = await metadata(brokers.get(1)!.bootstrap, ['spread']);
+      return m.brokers.some((b) => b.nodeId === victim) && owned.every((i) => m.topics[0].partitions[i].leaderId === victim) ? true : undefined;
+    });
+    const { stdout } = await execa('kcat', ['-b', boot(), '-C', '-t', 'spread', '-e', '-q', '-f', '%s\n'], { timeout: 60_000 });
+    expect(stdout.trim().split('\n')).toHaveLength(60);
+  }, 60_000);
+
+  it('kill -9 of one ZooKeeper server stops nothing', async () => {
+    zk.kill(0);
+    await new Promise((r) => setTimeout(r, 1000));
+    await execa('kcat', ['-b', boot(), '-P', '-t', 'spread', '-K', '\t'], { input: 'after\tzk-kill\n', timeout: 60_000 });
+    const { stdout } = await execa('kcat', ['-b', boot(), '-C', '-t', 'spread', '-e', '-q', '-f', '%s\n'], { timeout: 60_000 });
+    expect(stdout).toContain('zk-kill');
+    expect((await metadata(brokers.get(2)!.bootstrap)).brokers).toHaveLength(3);
+  }, 60_000);
+
+  it('kill -9 of the controller: another broker takes over and creates topics', async () => {
+    const before = await metadata(brokers.get(1)!.bootstrap);
+    const controller = before.controllerId;
+    const survivor = [1, 2, 3].find((id) => id !== controller)!;
+    await brokers.get(controller)!.kill9();
+    const next = await until('a new controller', SESSION_MS + 4000, async () => {
+      const m = await metadata(brokers.get(survivor)!.bootstrap);
+      return m.controllerId !== controller && m.controllerId !== -1 && !m.brokers.some((b) => b.nodeId === controller) ? m.controllerId : undefined;
+    });
+    expect(next).not.toBe(controller);
+    // CreateTopics at the new controller (kafkajs' admin would refresh metadata of 'spread' first, and fail on
+    // its partitions that lost their only replica — as it does against Kafka).
+    const [host, port] = brokers.get(next)!.bootstrap.split(':');
+    const conn = await WireConnection.connect({ host, port: Number(port), connectTimeoutMs: 5000 });
+    try {
+      const ct = await conn.request<{ topics: { errorCode: number }[] }>(19, 4, { topics: [{ name: 'after-failover', numPartitions: 4, replicationFactor: -1, assignments: [], configs: [] }], timeoutMs: 10_000, validateOnly: false });
+      expect(ct.topics[0].errorCode).toBe(0);
+    } finally {
+      conn.close();
+    }
+    const m = await metadata(brokers.get(survivor)!.bootstrap, ['after-failover']);
+    expect(new Set(m.topics[0].partitions.map((p) => p.leaderId)).size).toBe(2);
+    expect(m.topics[0].partitions.every((p) => p.leaderId !== controller && p.leaderId >= 0)).toBe(true);
+  }, 60_000);
+});
