@@ -36,6 +36,11 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   { name: 'process.roles', type: 'list', default: '', validate: (v) => (v.split(',').map((s) => s.trim()).filter(Boolean).every((r) => r === 'broker' || r === 'controller') ? null : `Unknown process role in '${v}' (expected broker, controller)`), readOnly: true },
   { name: 'controller.listener.names', type: 'string', default: null, readOnly: true },
   { name: 'controller.quorum.voters', type: 'list', default: '', readOnly: true },
+  { name: 'controller.quorum.election.timeout.ms', type: 'int', default: '1000', validate: atLeast(1), readOnly: true },
+  { name: 'controller.quorum.election.backoff.max.ms', type: 'int', default: '1000', validate: atLeast(1), readOnly: true },
+  { name: 'controller.quorum.fetch.timeout.ms', type: 'int', default: '2000', validate: atLeast(1), readOnly: true },
+  { name: 'controller.quorum.request.timeout.ms', type: 'int', default: '2000', validate: atLeast(1), readOnly: true },
+  { name: 'controller.quorum.retry.backoff.ms', type: 'int', default: '20', validate: atLeast(0), readOnly: true },
   { name: 'listeners', type: 'string', default: 'PLAINTEXT://:9092', readOnly: true },
   { name: 'advertised.listeners', type: 'string', default: null, readOnly: true },
   { name: 'listener.security.protocol.map', type: 'string', default: 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL', readOnly: true },
@@ -101,7 +106,7 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   { name: 'replica.fetch.max.bytes', type: 'int', default: '1048576', ignored: true },
   { name: 'replica.lag.time.max.ms', type: 'long', default: '30000', ignored: true },
   { name: 'controlled.shutdown.enable', type: 'boolean', default: 'true', ignored: true },
-  { name: 'metadata.log.dir', type: 'string', default: null, ignored: true },
+  { name: 'metadata.log.dir', type: 'string', default: null, readOnly: true },
   { name: 'initial.broker.registration.timeout.ms', type: 'int', default: '60000', ignored: true },
   { name: 'broker.session.timeout.ms', type: 'int', default: '9000', ignored: true },
   { name: 'broker.heartbeat.interval.ms', type: 'int', default: '2000', ignored: true },
@@ -297,9 +302,6 @@ export function loadBrokerConfig(file: PropertiesFile | null, overrides: Readonl
   const mode: BrokerConfig['mode'] = roles.length > 0 ? 'kraft' : values.get('zookeeper.connect') ? 'zk' : 'standalone';
   if (mode === 'kraft' && !values.has('node.id')) {
     throw new KstackError('KSTACK_BROKER_CONFIG', `Missing required configuration "node.id" which has no default value (process.roles=${roles.join(',')})`, { fix: 'add node.id=1 to server.properties', exitCode: 2 });
-  }
-  if (mode === 'kraft' && !roles.includes('broker')) {
-    throw new KstackError('KSTACK_BROKER_CONFIG', `process.roles=${roles.join(',')}: the native broker runs nodes with the broker role (broker or broker,controller)`, { fix: 'set process.roles=broker,controller for a single-node stack', exitCode: 2 });
   }
   const logDirsRaw = effective('log.dirs') ?? effective('log.dir') ?? '/tmp/kafka-logs';
   const logDirs = logDirsRaw.split(',').map((s) => s.trim()).filter(Boolean);

@@ -7,12 +7,15 @@
  *   // prints: kstack-broker listening PLAINTEXT=127.0.0.1:45678
  *   await broker.stop();   // flush, close segments, clean-shutdown marker (the log manager writes it)
  *
- * Modes: process.roles set (KRaft single node: the controller listener is bound, client APIs are served on the
- * broker listeners only; a single node is a quorum of one), zookeeper.connect set (registers in ZooKeeper as a
+ * Modes: process.roles set (KRaft: with the controller role the node runs the Raft quorum of
+ * controller.quorum.voters over __cluster_metadata (raft/runtime/controller.ts) and its controller listener serves
+ * the quorum APIs; client APIs are served on the broker listeners only; a single combined node is a quorum of
+ * one; a dedicated controller, process.roles=controller, has no client listener), zookeeper.connect set (registers in ZooKeeper as a
  * Kafka 2.x/3.x broker does: see zookeeper/broker-zk.ts), or neither (standalone).
  * Only PLAINTEXT listeners are served; SSL / SASL listeners are refused at start with a clear error.
  */
 import type { ZkMembership } from './zookeeper/registration.js';
+import type { RaftController } from './raft/runtime/controller.js';
 import { createServer, type Server, type Socket } from 'node:net';
 import { hostname } from 'node:os';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -113,7 +116,7 @@ export function planListeners(config: BrokerConfig): ListenerPlan {
     if (ibl && !endpoints.some((e) => e.listenerName === ibl.toUpperCase())) {
       throw brokerError(`requirement failed: inter.broker.listener.name must be a listener name defined in advertised.listeners. The valid options based on currently configured listeners are ${endpoints.map((e) => e.listenerName).join(',')}`, `set inter.broker.listener.name to one of ${endpoints.map((e) => e.listenerName).join(', ')}`);
     }
-    if (clientEndpoints.length === 0) throw brokerError('no client listener: every listener is a controller listener', 'add PLAINTEXT://127.0.0.1:9092 to listeners');
+    if (clientEndpoints.length === 0 && (config.mode !== 'kraft' || config.processRoles.includes('broker'))) throw brokerError('no client listener: every listener is a controller listener', 'add PLAINTEXT://127.0.0.1:9092 to listeners');
     for (const e of endpoints) {
       if (e.securityProtocol !== 'PLAINTEXT') {
         throw brokerError(`listener ${e.listenerName} uses ${e.securityProtocol}; the kstack native broker serves PLAINTEXT listeners only`, `map ${e.listenerName} to PLAINTEXT in listener.security.protocol.map, or use --engine kafka for ${e.securityProtocol}`);
@@ -200,7 +203,9 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
 
   const producers = new ProducerStateManager(readProducerIdBlock(config.logDirs[0]), (end) => writeProducerIdBlock(config.logDirs[0], end));
   const waiters = new Map<string, Set<() => void>>();
-  const table: HandlerTable = createHandlerTable();
+  // KRaft controller role: the Raft quorum over __cluster_metadata (raft/runtime/), started once listeners are bound.
+  const raft = config.mode === 'kraft' && config.processRoles.includes('controller') ? await openRaft(config, clusterId, plan, logs) : undefined;
+  const table: HandlerTable = createHandlerTable(raft ? [raft.describeQuorumHandler()] : []);
 
   const ctx: BrokerContext = {
     config,
@@ -300,7 +305,7 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
   ctx.groups = groups;
 
   const processor = createRequestProcessor(table, ctx);
-  const controllerTable = buildHandlerTable([apiVersionsHandler]);
+  const controllerTable = buildHandlerTable([apiVersionsHandler, ...(raft?.controllerHandlers() ?? [])]);
   const controllerProcessor = createRequestProcessor(controllerTable, { ...ctx, handlers: controllerTable });
   const servers: Server[] = [];
   const connections = new Set<Connection>();
@@ -344,10 +349,12 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     }
   } catch (err) {
     for (const s of servers) s.close();
+    await raft?.stop();
     await groups.close();
     logs.close();
     throw err;
   }
+  raft?.start();
 
   // zk mode: register in ZooKeeper once the advertised endpoints are known; a refusal (duplicate broker id,
   // foreign cluster id, no ensemble) stops the start-up with Kafka's message.
@@ -379,19 +386,22 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
   logger.info(`[KafkaServer id=${config.nodeId}] started (cluster id ${clusterId}, ${config.mode} mode)`);
 
   let stopping: Promise<void> | null = null;
-  const first = [...ctx.listeners.values()][0];
+  const first = [...ctx.listeners.values()][0] as ListenerEndpoints | undefined;
+  // A dedicated controller has no client listener: its first (controller) listener stands in.
+  const firstBound = [...bound.values()][0];
   return {
     context: ctx,
     nodeId: config.nodeId,
     clusterId,
     bound,
-    bootstrap: `${first.advertised.host}:${first.bound.port}`,
+    bootstrap: first ? `${first.advertised.host}:${first.bound.port}` : `${firstBound.host}:${firstBound.port}`,
     stop() {
       if (stopping) return stopping;
       stopping = (async () => {
         logger.info(`[KafkaServer id=${config.nodeId}] shutting down`);
         // Deregister first (as Kafka's controlled shutdown does), so ZooKeeper stops routing clients here.
         await zk?.close();
+        await raft?.stop();
         await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))).concat([...connections].map(async (c) => c.close())));
         await groups.close();
         logs.close();
@@ -400,6 +410,51 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
       return stopping;
     },
   };
+}
+
+/**
+ * Opens the Raft runtime of a KRaft controller: voters from controller.quorum.voters (empty on a single
+ * combined node: the quorum is this node alone, on its controller listener), `__cluster_metadata-0/` in
+ * metadata.log.dir or the first log dir. Loaded on demand so other modes do not pay for it at start-up.
+ */
+async function openRaft(config: BrokerConfig, clusterId: string, plan: ListenerPlan, logs: LogManager): Promise<RaftController> {
+  const { RaftController } = await import('./raft/runtime/controller.js');
+  const { parseVoters } = await import('../listeners/voters.js');
+  const fail = (message: string, fix: string, cause?: unknown): never => {
+    logs.close();
+    throw new KstackError('KSTACK_BROKER_CONFIG', message, { fix, exitCode: 2, cause });
+  };
+  let voters: { id: number; host: string; port: number }[];
+  try {
+    voters = parseVoters(config.get('controller.quorum.voters') ?? '');
+  } catch (err) {
+    return fail((err as Error).message, 'write controller.quorum.voters as id@host:port,… (every controller\'s CONTROLLER listener)', err);
+  }
+  if (voters.length === 0) {
+    const own = plan.endpoints.find((e) => plan.controllerNames.has(e.listenerName));
+    voters = [{ id: config.nodeId, host: own?.host || '127.0.0.1', port: own?.port ?? 0 }];
+  }
+  if (!voters.some((v) => v.id === config.nodeId)) {
+    return fail(`node.id ${config.nodeId} has the controller role but is not in controller.quorum.voters (${config.get('controller.quorum.voters')})`, `add ${config.nodeId}@<host>:<controller port> to controller.quorum.voters on every node, or drop controller from process.roles`);
+  }
+  try {
+    return RaftController.open({
+      nodeId: config.nodeId,
+      voters,
+      clusterId,
+      dir: config.get('metadata.log.dir') ?? config.logDirs[0],
+      logger: getLogger('kafka.raft.KafkaRaftClient'),
+      timeouts: {
+        electionTimeoutMs: config.getInt('controller.quorum.election.timeout.ms'),
+        electionBackoffMaxMs: config.getInt('controller.quorum.election.backoff.max.ms'),
+        fetchTimeoutMs: config.getInt('controller.quorum.fetch.timeout.ms'),
+        requestTimeoutMs: config.getInt('controller.quorum.request.timeout.ms'),
+        retryBackoffMs: config.getInt('controller.quorum.retry.backoff.ms'),
+      },
+    });
+  } catch (err) {
+    return fail(`cannot open the KRaft metadata log: ${(err as Error).message}`, `restore __cluster_metadata-0 from a backup, or remove it to rejoin the quorum empty`, err);
+  }
 }
 
 /**

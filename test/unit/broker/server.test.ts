@@ -13,6 +13,8 @@ import { planListeners, startBroker, type RunningBroker } from '../../../src/bro
 import { encodeRequestFrame, readResponseHeader } from '../../../src/protocol/frame.js';
 import { Reader } from '../../../src/protocol/reader.js';
 import { readApiVersionsResponse } from '../../../src/protocol/generated/api-versions.js';
+import type { DescribeQuorumResponsePartitionData, DescribeQuorumResponse } from '../../../src/protocol/generated/describe-quorum.js';
+import { WireConnection } from '../../../src/client/wire.js';
 
 const dirs: string[] = [];
 const running: RunningBroker[] = [];
@@ -51,6 +53,21 @@ function apiVersions(port: number): Promise<number[]> {
   });
 }
 
+async function waitForQuorumLeader(port: number): Promise<DescribeQuorumResponsePartitionData> {
+  const conn = await WireConnection.connect({ host: '127.0.0.1', port });
+  try {
+    for (let i = 0; i < 100; i++) {
+      const r = await conn.request<DescribeQuorumResponse>(55, 1, { topics: [{ topicName: '__cluster_metadata', partitions: [{ partitionIndex: 0 }] }] });
+      const p = r.topics[0]?.partitions[0];
+      if (p && p.errorCode === 0) return p;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+    throw new Error('no quorum leader within 5 s');
+  } finally {
+    conn.close();
+  }
+}
+
 describe('listener rules at start', () => {
   it("refuses what Kafka refuses, in Kafka's words", () => {
     expect(() => planListeners(cfg('broker.id=1\nlisteners=PLAINTEXT://127.0.0.1:1,PLAINTEXT://127.0.0.1:2\n'))).toThrow(/Each listener must have a different name/);
@@ -79,10 +96,34 @@ describe('startBroker', () => {
       'process.roles=broker,controller\nnode.id=1\ncontroller.quorum.voters=1@127.0.0.1:9093\ncontroller.listener.names=CONTROLLER\nlisteners=PLAINTEXT://127.0.0.1:0,CONTROLLER://127.0.0.1:0\nlistener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT\n',
     );
     expect(line).toMatch(/PLAINTEXT=127\.0\.0\.1:\d+ CONTROLLER=127\.0\.0\.1:\d+/);
-    expect(await apiVersions(broker.bound.get('CONTROLLER')!.port)).toEqual([18]);
+    // The controller listener serves ApiVersions and the KRaft quorum APIs (Fetch, Vote, BeginQuorumEpoch,
+    // EndQuorumEpoch, DescribeQuorum, FetchSnapshot) and nothing else.
+    expect(await apiVersions(broker.bound.get('CONTROLLER')!.port)).toEqual([1, 18, 52, 53, 54, 55, 59]);
     const client = await apiVersions(broker.bound.get('PLAINTEXT')!.port);
-    expect(client).toEqual(expect.arrayContaining([0, 1, 2, 3, 18, 19, 20, 22]));
+    expect(client).toEqual(expect.arrayContaining([0, 1, 2, 3, 18, 19, 20, 22, 55]));
+    expect(client).not.toContain(52);
     expect([...broker.context.listeners.keys()]).toEqual(['PLAINTEXT']);
+    // A quorum of one: the node leads it, as DescribeQuorum on the broker listener shows.
+    const q = await waitForQuorumLeader(broker.bound.get('PLAINTEXT')!.port);
+    expect(q.leaderId).toBe(1);
+    expect(q.currentVoters.map((v) => v.replicaId)).toEqual([1]);
+  });
+
+  it('KRaft dedicated controller (process.roles=controller): starts with only its controller listener', async () => {
+    const { broker, line } = await start(
+      'process.roles=controller\nnode.id=7\ncontroller.listener.names=CONTROLLER\nlisteners=CONTROLLER://127.0.0.1:0\nlistener.security.protocol.map=CONTROLLER:PLAINTEXT\n',
+    );
+    const port = broker.bound.get('CONTROLLER')!.port;
+    expect(line).toBe(`kstack-broker listening CONTROLLER=127.0.0.1:${port}`);
+    expect(broker.bootstrap).toBe(`127.0.0.1:${port}`);
+    expect([...broker.context.listeners.keys()]).toEqual([]);
+    expect((await waitForQuorumLeader(port)).leaderId).toBe(7);
+  });
+
+  it('a controller missing from controller.quorum.voters is refused with a clear error', async () => {
+    await expect(
+      startBroker({ config: cfg('process.roles=controller\nnode.id=7\ncontroller.quorum.voters=1@127.0.0.1:9093\ncontroller.listener.names=CONTROLLER\nlisteners=CONTROLLER://127.0.0.1:0\nlistener.security.protocol.map=CONTROLLER:PLAINTEXT\n'), out: () => {} }),
+    ).rejects.toThrow(/node\.id 7 .*not in controller\.quorum\.voters/);
   });
 
   it('ZooKeeper-mode configs need their ensemble (registration: zookeeper/broker-zk.ts); none → a clear error, ports released', async () => {
