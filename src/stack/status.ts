@@ -11,6 +11,7 @@ import { fetchMetadata } from './readiness.js';
 import { parseStackJson, STACK_FILE } from './render/stack-json.js';
 import { isRunning, readState, type ProcessProbe } from './state.js';
 import { probeZooKeeper } from './zookeeper.js';
+import { describeQuorumStatus, formatQuorumStatus, type QuorumStatus } from '../broker/raft/runtime/quorum-status.js';
 
 export interface StatusReport {
   workspace: string;
@@ -23,6 +24,8 @@ export interface StatusReport {
   clusterId: string | null;
   routes: { topic: string; partition: number; leader: number; endpoint: string | null; replicas: number[]; isr: number[]; error: number }[];
   problems: string[];
+  /** kraft mode with processes up: the controller quorum (leader, epoch, voters, lag) from DescribeQuorum. */
+  quorum?: QuorumStatus;
 }
 
 export async function collectStatus(workspace: string, probe: ProcessProbe): Promise<StatusReport> {
@@ -92,6 +95,7 @@ export async function collectStatus(workspace: string, probe: ProcessProbe): Pro
       report.problems.push(`${node.name}: Metadata failed: ${(err as Error).message}`);
     }
   }
+  if (plan.mode === 'kraft' && report.running && plan.voters.length > 0) report.quorum = await describeQuorumStatus(plan.voters);
   return report;
 }
 
@@ -109,6 +113,7 @@ export function formatStatus(r: StatusReport): string[] {
     lines.push(`brokers (controller ${r.controllerId ?? 'unknown'}):`);
     for (const b of r.brokers) lines.push(`  ${b.registered === 'active' ? '✔' : '✖'} ${String(b.id).padEnd(4)} ${b.registered.padEnd(7)} ${b.endpoints.join(', ')}   [${b.source}]`);
   }
+  if (r.quorum) lines.push(...formatQuorumStatus(r.quorum));
   const visible = r.routes.filter((x) => !x.topic.startsWith('__'));
   if (visible.length) {
     lines.push('routes (topic partition → leader → endpoint):');

@@ -56,6 +56,11 @@ describe('kstack up / down (kraft, native broker)', () => {
       const firstSeq = /"seq":(\d+)/.exec(consumed)?.[1];
       expect(firstSeq, consumed).toBeDefined();
       expect(produced).toContain(`produced seq=${firstSeq} `);
+      if (round === 1) {
+        // The single combined node leads its KRaft quorum of one (DescribeQuorum on its controller listener).
+        const status = await kstack(['status'], dir);
+        expect(status.stdout).toMatch(/quorum \(__cluster_metadata\): leader 1 {2}epoch \d+ .* voters 1\b/);
+      }
 
       const down = await kstack(['down'], dir);
       expect(down.code, down.stderr).toBe(0);
