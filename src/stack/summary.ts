@@ -7,6 +7,8 @@ import { paint } from '../cli/output.js';
 import { formatDuration } from '../cli/output.js';
 import type { UpResult } from './up.js';
 
+const ENGINE_NAMES: Record<string, string> = { native: 'native broker', kafka: 'Apache Kafka', docker: 'Apache Kafka in containers' };
+
 export interface SummaryOptions {
   color: boolean;
   platform: NodeJS.Platform;
@@ -39,7 +41,7 @@ export function renderSummary(result: UpResult, opts: SummaryOptions): Summary {
   const topic = state.topic;
   const lines = [
     '',
-    `${b('kstack')} ${plan.mode} stack is up: ${brokers} broker${brokers === 1 ? '' : 's'}${plan.zookeepers.length ? `, ${plan.zookeepers.length} ZooKeeper server${plan.zookeepers.length === 1 ? '' : 's'}` : ''} — ready in ${formatDuration(result.readyAfterMs)}`,
+    `${b('kstack')} ${plan.mode} stack (${ENGINE_NAMES[state.engine] ?? state.engine}) is up: ${brokers} broker${brokers === 1 ? '' : 's'}${plan.zookeepers.length ? `, ${plan.zookeepers.length} ZooKeeper server${plan.zookeepers.length === 1 ? '' : 's'}` : ''} — ready in ${formatDuration(result.readyAfterMs)}`,
     `  cluster id         ${plan.clusterId}`,
     `  bootstrap (host)   ${b(plan.bootstrap)}`,
     `  bootstrap (Docker) ${containerNote}`,
@@ -60,6 +62,7 @@ export function renderSummary(result: UpResult, opts: SummaryOptions): Summary {
     lines,
     json: {
       mode: plan.mode,
+      engine: state.engine,
       workspace: plan.workspace,
       clusterId: plan.clusterId,
       bootstrap: plan.bootstrap,
