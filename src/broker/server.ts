@@ -420,9 +420,9 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
 async function openRaft(config: BrokerConfig, clusterId: string, plan: ListenerPlan, logs: LogManager): Promise<RaftController> {
   const { RaftController } = await import('./raft/runtime/controller.js');
   const { parseVoters } = await import('../listeners/voters.js');
-  const fail = (message: string, fix: string, cause?: unknown): never => {
+  const fail = (message: string, fix: string, cause?: unknown, code = 'KSTACK_BROKER_CONFIG'): never => {
     logs.close();
-    throw new KstackError('KSTACK_BROKER_CONFIG', message, { fix, exitCode: 2, cause });
+    throw new KstackError(code, message, { fix, exitCode: 2, cause });
   };
   let voters: { id: number; host: string; port: number }[];
   try {
@@ -453,7 +453,7 @@ async function openRaft(config: BrokerConfig, clusterId: string, plan: ListenerP
       },
     });
   } catch (err) {
-    return fail(`cannot open the KRaft metadata log: ${(err as Error).message}`, `restore __cluster_metadata-0 from a backup, or remove it to rejoin the quorum empty`, err);
+    return fail(`cannot open the KRaft metadata log: ${(err as Error).message}`, `restore __cluster_metadata-0 from a backup, or remove it to rejoin the quorum empty`, err, 'KSTACK_BROKER_METADATA');
   }
 }
 

@@ -179,6 +179,9 @@ describe('KRaft controller quorum (3 controller processes)', () => {
       if (!rejoined) await new Promise((res) => setTimeout(res, 100));
     }
     expect(rejoined, lastSeen).toBe(true);
+    // The partition-log manager leaves the metadata log to the Raft runtime.
+    expect(leader.out).not.toMatch(/__cluster_metadata-0: it has no partition\.metadata/);
+    expect(leader.out).toMatch(/RaftManager id=\d+\] starting in \w+ \(epoch [1-9]/);
     const after = await describeQuorum(leader);
     expect(after?.topics[0].partitions[0].leaderId).toBe(second.leaderId);
     expect(after?.topics[0].partitions[0].leaderEpoch).toBe(second.epoch);

@@ -283,6 +283,8 @@ export class LogManager {
 function listPartitionDirs(logDir: string): { name: string; topic: string; partition: number }[] {
   const out: { name: string; topic: string; partition: number }[] = [];
   for (const name of readdirSync(logDir)) {
+    // The KRaft metadata log belongs to the Raft runtime (raft/runtime/storage.ts), not to the partition logs.
+    if (name === '__cluster_metadata-0') continue;
     const parsed = parsePartitionDirName(name);
     if (!parsed) continue;
     try {

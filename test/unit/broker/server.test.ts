@@ -2,7 +2,7 @@
  * Broker start-up: Kafka's listener rules (with Kafka's wording), PLAINTEXT only, KRaft single-node configs with
  * a bound controller listener, ZooKeeper-mode configs running standalone, meta.properties ownership.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
@@ -118,6 +118,13 @@ describe('startBroker', () => {
     expect(broker.bootstrap).toBe(`127.0.0.1:${port}`);
     expect([...broker.context.listeners.keys()]).toEqual([]);
     expect((await waitForQuorumLeader(port)).leaderId).toBe(7);
+  });
+
+  it('a corrupt quorum-state stops the start with an error naming the file', async () => {
+    const config = cfg('process.roles=controller\nnode.id=7\ncontroller.listener.names=CONTROLLER\nlisteners=CONTROLLER://127.0.0.1:0\nlistener.security.protocol.map=CONTROLLER:PLAINTEXT\n');
+    mkdirSync(join(config.logDirs[0], '__cluster_metadata-0'), { recursive: true });
+    writeFileSync(join(config.logDirs[0], '__cluster_metadata-0', 'quorum-state'), '{"leaderEpoch": 3');
+    await expect(startBroker({ config, out: () => {} })).rejects.toMatchObject({ code: 'KSTACK_BROKER_METADATA', message: expect.stringMatching(/quorum-state/) });
   });
 
   it('a controller missing from controller.quorum.voters is refused with a clear error', async () => {
