@@ -118,6 +118,12 @@ export function formatStatus(r: StatusReport): string[] {
   if (visible.length) {
     lines.push('routes (topic partition → leader → endpoint):');
     for (const x of visible) lines.push(`  ${x.topic} ${x.partition} → ${x.leader} → ${x.endpoint ?? 'unavailable'}   replicas ${x.replicas.join(',')} isr ${x.isr.join(',')}${x.error ? `  error ${x.error}` : ''}`);
+    const offline = visible.filter((x) => x.leader < 0);
+    if (offline.length) {
+      // Replication factor 1: a partition whose only replica is gone has no leader until that broker returns.
+      const gone = [...new Set(offline.flatMap((x) => x.replicas))].sort((a, b) => a - b);
+      lines.push(`  ${offline.length} partition(s) have no leader: their only replica (broker ${gone.join(', ')}) is gone. Expected with replication factor 1; they come back when the broker restarts.`);
+    }
   }
   for (const p of r.problems) lines.push(`! ${p}`);
   return lines;

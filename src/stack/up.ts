@@ -74,8 +74,9 @@ export async function upStack(request: UpRequest, deps: UpDeps): Promise<UpResul
       : null;
   // The native broker runs one node per stack today: several independent nodes would each claim every partition.
   // Lifted per mode as multi-broker clusters land (KRaft quorum, ZooKeeper-elected controller).
-  // (Apache Kafka, --engine kafka, runs any number of nodes.)
-  if (!kafkaEngine && (request.brokers > 1 || request.controllers !== undefined)) {
+  // (Apache Kafka, --engine kafka, runs any number of nodes.) zk mode: the native brokers form a cluster through
+  // ZooKeeper (src/broker/zookeeper/zk-cluster.ts).
+  if (!kafkaEngine && request.mode !== 'zk' && (request.brokers > 1 || request.controllers !== undefined)) {
     throw new KstackError('KSTACK_NOT_AVAILABLE', `the native engine runs one broker per stack in this version; multi-broker ${request.mode} clusters are not available yet`, {
       exitCode: 2,
       fix: `kstack up --mode ${request.mode} --brokers 1   (or render the files for Apache Kafka with kstack init --brokers ${request.brokers}${request.controllers !== undefined ? ` --controllers ${request.controllers}` : ''})`,

@@ -31,12 +31,16 @@ export async function attachZooKeeper(ctx: BrokerContext, opts: ZkAttachOptions)
     rack: ctx.config.get('broker.rack') ?? null,
     logger: ctx.logger,
     onSession: (client) => cache.attach(client),
+    onClosed: () => cache.detach(),
     onControllerChange: (id) => {
       ctx.logger.info(`[KafkaServer id=${ctx.nodeId}] The active controller is now broker ${id}`);
       void cluster?.reconcile();
     },
   });
   cluster = new ZkCluster(ctx, membership, cache);
+  // Answer from the cluster view at once: until this broker is registered and has read ZooKeeper, Metadata lists
+  // no brokers and no leaders (clients retry), rather than a standalone broker's "I lead everything".
+  ctx.cluster = cluster;
   await membership.start();
   ctx.logger.info(`[KafkaServer id=${ctx.nodeId}] Registered broker ${ctx.nodeId} at path /brokers/ids/${ctx.nodeId} with addresses: ${endpoints.map((e) => `${e.listenerName}://${e.host}:${e.port}`).join(',')}`);
 
@@ -60,7 +64,6 @@ export async function attachZooKeeper(ctx: BrokerContext, opts: ZkAttachOptions)
       void publishChange(membership, cache, change.topic).catch((err) => ctx.logger.error(`could not update topic ${change.topic.name} in ZooKeeper: ${String(err)}`));
     }
   });
-  ctx.cluster = c;
   return membership;
 }
 

@@ -49,6 +49,8 @@ export interface ZkMembershipOptions {
   onControllerChange?: (controllerId: number) => void;
   /** Called on every new session, once the broker is registered (the metadata cache re-arms its watches here). */
   onSession?: (client: ZkClient) => Promise<void>;
+  /** Called when close() begins (watch readers stop before the session goes). */
+  onClosed?: () => void;
 }
 
 export class ZkMembership {
@@ -250,6 +252,7 @@ export class ZkMembership {
   /** Deregisters (closing the session removes the ephemeral znodes at once) and stops. */
   async close(): Promise<void> {
     this.closed = true;
+    this.opts.onClosed?.();
     const client = this.client;
     this.client = undefined;
     if (!client) return;

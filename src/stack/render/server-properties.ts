@@ -37,6 +37,12 @@ export function renderServerProperties(plan: StackPlan, node: KafkaNodePlan, tem
           },
           { key: 'zookeeper.connect', value: plan.zookeeperConnect ?? '' },
           { key: 'zookeeper.connection.timeout.ms', value: '18000' },
+          {
+            comment:
+              'A dev stack: a broker that dies leaves /brokers/ids (and the controller moves its partitions) after 6 s\n' +
+              'instead of Kafka\'s default 18 s. ZooKeeper accepts 2 x tickTime (4 s with zoo.cfg\'s tickTime=2000) and more.',
+          },
+          { key: 'zookeeper.session.timeout.ms', value: '6000' },
         ];
 
   const broker = isBroker(node);
