@@ -12,13 +12,17 @@
  *  - zstd:   decoding with fzstd (pure JS) after walking the frames ourselves: every block declares its size and
  *            the window bounds what a compressed block can produce, so the output is bounded before decoding and
  *            hostile window sizes are refused before fzstd allocates them. Encoding with @bokuweb/zstd-wasm
- *            (WebAssembly, initialised once when this module loads). zstd only exists from magic 2 / Produce v7.
+ *            (WebAssembly), set up on the first zstd compression, synchronously (zstdEncoder below), so importing
+ *            this module costs no wasm compile: the broker never compresses zstd and starts faster without it.
+ *            zstd only exists from magic 2 / Produce v7.
  *
  * Every failure is a RecordFormatError (CORRUPT_MESSAGE, or UNSUPPORTED_COMPRESSION_TYPE for unknown codecs).
  */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { gunzipSync, gzipSync, constants as zlibConstants } from 'node:zlib';
 import { decompress as fzstdDecompress } from 'fzstd';
-import { init as zstdInit, compress as zstdCompressWasm } from '@bokuweb/zstd-wasm';
 import { CompressionType } from './batch-header.js';
 import { KafkaRecordErrorCode, RecordFormatError } from './errors.js';
 import { lz4FrameCompress, lz4FrameDecompress } from './lz4-frame.js';
@@ -254,18 +258,62 @@ function zstdDecompress(buf: Buffer, maxBytes: number): Buffer {
   return toBuffer(out);
 }
 
-let zstdEncoderError: unknown;
-try {
-  await zstdInit();
-} catch (err) {
-  zstdEncoderError = err;
+type ZstdCompressFn = (buf: Uint8Array, level?: number) => Uint8Array;
+
+interface WasmInstance {
+  exports: object;
+}
+
+/** The slice of the WebAssembly global used here (lib ES2022 carries no WebAssembly types). */
+const Wasm = (globalThis as unknown as { WebAssembly: { Module: new (bytes: Uint8Array) => object; Instance: new (module: object, imports: object) => WasmInstance } }).WebAssembly;
+
+interface EmscriptenModule {
+  init(wasm?: unknown): void;
+  calledRun?: boolean;
+  instantiateWasm?: (imports: object, receive: (instance: WasmInstance) => unknown) => object;
+}
+
+let zstdEncoderState: ZstdCompressFn | Error | undefined;
+
+/**
+ * The zstd encoder, set up on first use. @bokuweb/zstd-wasm's own init() is asynchronous (it reads and compiles
+ * its .wasm off-thread), which would force a top-level await on every importer. Instead its Emscripten module
+ * gets the standard `instantiateWasm` hook, which instantiates the same zstd.wasm synchronously, and the
+ * runtime starts inside init(). A round trip through fzstd checks the result; any failure leaves zstd
+ * compression unavailable with the reason (UNSUPPORTED_COMPRESSION_TYPE), as a failed init did before.
+ */
+function zstdEncoder(): ZstdCompressFn {
+  if (zstdEncoderState === undefined) {
+    try {
+      const require = createRequire(import.meta.url);
+      const main = require.resolve('@bokuweb/zstd-wasm'); // …/dist/common/index.node.js
+      const api = require(main) as { compress: ZstdCompressFn };
+      const { Module } = require(join(dirname(main), 'module.js')) as { Module: EmscriptenModule };
+      if (!Module.calledRun) {
+        const wasm = new Wasm.Module(readFileSync(join(dirname(main), 'zstd.wasm')));
+        Module.instantiateWasm = (imports, receive) => {
+          const instance = new Wasm.Instance(wasm, imports);
+          receive(instance);
+          return instance.exports;
+        };
+        Module.init();
+        if (!Module.calledRun) throw new Error('the zstd wasm runtime did not start');
+      }
+      const probe = Buffer.from('kstack zstd self-check '.repeat(8));
+      if (!Buffer.from(fzstdDecompress(api.compress(probe, 3))).equals(probe)) throw new Error('self-check round trip failed');
+      zstdEncoderState = api.compress;
+    } catch (err) {
+      zstdEncoderState = err instanceof Error ? err : new Error(String(err));
+    }
+  }
+  if (zstdEncoderState instanceof Error) {
+    throw new RecordFormatError(`zstd: encoder unavailable (${zstdEncoderState.message})`, KafkaRecordErrorCode.UNSUPPORTED_COMPRESSION_TYPE, zstdEncoderState);
+  }
+  return zstdEncoderState;
 }
 
 function zstdCompress(buf: Buffer, level: number | undefined): Buffer {
-  if (zstdEncoderError !== undefined) {
-    throw new RecordFormatError(`zstd: encoder unavailable (${String(zstdEncoderError)})`, KafkaRecordErrorCode.UNSUPPORTED_COMPRESSION_TYPE);
-  }
-  return toBuffer(zstdCompressWasm(buf, level ?? 3));
+  return toBuffer(zstdEncoder()(buf, level ?? 3));
 }
 
 // ----------------------------------------------------------------------------------------------------------- API
