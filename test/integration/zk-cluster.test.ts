@@ -152,10 +152,28 @@ describe.skipIf(!zooKeeperAvailable())('native brokers as a ZooKeeper-mode clust
     } finally {
       await consumer.disconnect();
     }
-    // The coordinator is the leader of the group's __consumer_offsets partition.
+    // The coordinator is the leader of the group's __consumer_offsets partition; the others send clients there.
     const meta = await metadata(brokers.get(1)!.bootstrap, ['__consumer_offsets']);
     const offsetsLeaders = new Set(meta.topics[0].partitions.map((p) => p.leaderId));
     expect(offsetsLeaders.size).toBe(3);
+    const ask = async <T>(id: number, apiKey: number, version: number, body: unknown): Promise<T> => {
+      const [host, port] = brokers.get(id)!.bootstrap.split(':');
+      const conn = await WireConnection.connect({ host, port: Number(port), connectTimeoutMs: 5000 });
+      try {
+        return await conn.request<T>(apiKey, version, body);
+      } finally {
+        conn.close();
+      }
+    };
+    const found = await ask<{ errorCode: number; nodeId: number }>(3, 10, 1, { key: 'zk-cluster-group', keyType: 0 });
+    expect(found.errorCode).toBe(0);
+    const offsetsFetch = { groupId: 'zk-cluster-group', topics: [{ name: 'spread', partitionIndexes: [0, 1, 2, 3, 4, 5] }], groups: [], requireStable: false };
+    type Fetched = { errorCode: number; topics: { partitions: { committedOffset: bigint }[] }[] };
+    const atCoordinator = await ask<Fetched>(found.nodeId, 9, 3, offsetsFetch);
+    expect(atCoordinator.errorCode).toBe(0);
+    expect(atCoordinator.topics[0].partitions.reduce((sum, p) => sum + Number(p.committedOffset), 0)).toBe(60);
+    const elsewhere = await ask<Fetched>([1, 2, 3].find((id) => id !== found.nodeId)!, 9, 3, offsetsFetch);
+    expect(elsewhere.errorCode).toBe(15);
   }, 120_000);
 
   it('kill -9 of a broker: gone from Metadata with its partitions leaderless within the session timeout + 2 s; it rejoins on restart', async () => {

@@ -4,9 +4,17 @@
 import type { RequestContext } from '../dispatch.js';
 import type { GroupCoordinator } from './coordinator.js';
 
-/** The coordinator, or undefined while the broker has none (the handler answers COORDINATOR_NOT_AVAILABLE). */
-export function coordinatorOf(ctx: RequestContext): GroupCoordinator | undefined {
-  return ctx.broker.groups;
+/**
+ * The coordinator, or undefined while the broker has none (the handler answers COORDINATOR_NOT_AVAILABLE).
+ * In a cluster, given the group id: undefined as well when this broker does not lead the group's
+ * `__consumer_offsets` partition, so clients look their coordinator up again (Kafka answers NOT_COORDINATOR;
+ * clients rediscover on either code).
+ */
+export function coordinatorOf(ctx: RequestContext, groupId?: string): GroupCoordinator | undefined {
+  const c = ctx.broker.groups;
+  const cluster = ctx.broker.cluster;
+  if (!c || !cluster || groupId === undefined) return c;
+  return cluster.partition('__consumer_offsets', c.partitionFor(groupId))?.leader === ctx.broker.nodeId ? c : undefined;
 }
 
 /** Kafka shows a member's host as InetAddress.toString(): "/127.0.0.1". */

@@ -17,7 +17,7 @@ export const handler: HandlerEntry<OffsetCommitRequest, OffsetCommitResponse> = 
   maxVersion: 7,
   async handle(req, ctx) {
     const v = ctx.apiVersion;
-    const c = coordinatorOf(ctx);
+    const c = coordinatorOf(ctx, req.groupId);
     const allWith = (errorCode: number): OffsetCommitResponse => ({
       throttleTimeMs: 0,
       topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),

@@ -17,7 +17,7 @@ export const handler: HandlerEntry<OffsetFetchRequest, OffsetFetchResponse> = {
   maxVersion: 7,
   handle(req, ctx) {
     const v = ctx.apiVersion;
-    const c = coordinatorOf(ctx);
+    const c = coordinatorOf(ctx, req.groupId);
     const wanted = req.topics === null ? null : req.topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes }));
     const r = c ? c.fetchOffsets(req.groupId, wanted) : { errorCode: E.COORDINATOR_NOT_AVAILABLE, topics: [] };
     if (r.errorCode !== E.NONE) {

@@ -15,7 +15,7 @@ export const handler: HandlerEntry<JoinGroupRequest, JoinGroupResponse> = {
   minVersion: 0,
   maxVersion: 5,
   async handle(req, ctx) {
-    const c = coordinatorOf(ctx);
+    const c = coordinatorOf(ctx, req.groupId);
     if (!c) return { throttleTimeMs: 0, errorCode: E.COORDINATOR_NOT_AVAILABLE, generationId: -1, protocolName: '', leader: '', memberId: req.memberId, members: [] };
     const r = await c.joinGroup({
       groupId: req.groupId,

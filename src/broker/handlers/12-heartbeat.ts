@@ -13,7 +13,7 @@ export const handler: HandlerEntry<HeartbeatRequest, HeartbeatResponse> = {
   minVersion: 0,
   maxVersion: 3,
   async handle(req, ctx) {
-    const c = coordinatorOf(ctx);
+    const c = coordinatorOf(ctx, req.groupId);
     if (!c) return { throttleTimeMs: 0, errorCode: E.COORDINATOR_NOT_AVAILABLE };
     const errorCode = await c.heartbeat({
       groupId: req.groupId,

@@ -13,7 +13,7 @@ export const handler: HandlerEntry<LeaveGroupRequest, LeaveGroupResponse> = {
   minVersion: 0,
   maxVersion: 3,
   async handle(req, ctx) {
-    const c = coordinatorOf(ctx);
+    const c = coordinatorOf(ctx, req.groupId);
     if (!c) return { throttleTimeMs: 0, errorCode: E.COORDINATOR_NOT_AVAILABLE, members: [] };
     if (ctx.apiVersion < 3) {
       const r = await c.leaveGroup(req.groupId, [{ memberId: req.memberId, groupInstanceId: null }]);

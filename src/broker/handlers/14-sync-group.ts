@@ -13,7 +13,7 @@ export const handler: HandlerEntry<SyncGroupRequest, SyncGroupResponse> = {
   minVersion: 0,
   maxVersion: 3,
   async handle(req, ctx) {
-    const c = coordinatorOf(ctx);
+    const c = coordinatorOf(ctx, req.groupId);
     if (!c) return { throttleTimeMs: 0, errorCode: E.COORDINATOR_NOT_AVAILABLE, assignment: Buffer.alloc(0) };
     const r = await c.syncGroup({
       groupId: req.groupId,
