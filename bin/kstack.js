@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Thin launcher: the compiled CLI lives in dist/ (built by `npm ci` through the prepare script).
 // `kstack broker` starts from dist/bundle/ (scripts/bundle.mjs, part of `npm run build`) when that bundle is
-// current: every dist/ file it was built from still has the size and mtime recorded in its manifest.
+// current: every dist/ file it was built from still has the size and mtime recorded in its manifest (or, in an
+// installed package, npm's fixed tarball mtime: nobody rebuilds dist/ there).
+const NPM_PACK_MTIME_MS = Date.UTC(1985, 9, 26, 8, 15, 0);
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -20,7 +22,7 @@ function currentBundle() {
     const manifest = JSON.parse(readFileSync(join(dist, 'bundle', 'manifest.json'), 'utf8'));
     for (const f of manifest.files) {
       const s = statSync(join(dist, f.path));
-      if (s.size !== f.size || s.mtimeMs !== f.mtimeMs) return null;
+      if (s.size !== f.size || (s.mtimeMs !== f.mtimeMs && s.mtimeMs !== NPM_PACK_MTIME_MS)) return null;
     }
     return join(dist, 'bundle', manifest.entry);
   } catch {

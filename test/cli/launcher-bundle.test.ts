@@ -2,7 +2,7 @@
  * bin/kstack.js starts `kstack broker` from dist/bundle/ (scripts/bundle.mjs) only while the bundle matches dist/:
  * on a copy of bin/ + dist/, a marker planted in the bundle's entry shows which code ran. A dist/ file rewritten
  * after bundling (a plain `tsc`) or KSTACK_NO_BUNDLE=1 makes it run dist/ itself; other commands never use the
- * bundle. The real bundle also starts a broker that answers Metadata.
+ * bundle; npm's fixed tarball mtime counts as unchanged, a different size never does. The real bundle also starts a broker that answers Metadata.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
@@ -57,6 +57,18 @@ describe('launcher and dist/bundle', () => {
     const after = spawnText(['broker', '--help']);
     expect(after.stderr).not.toContain(MARKER);
     expect(after.stdout).toContain('Usage: kstack broker');
+  });
+
+  it('accepts npm\'s fixed tarball mtime (an installed package), but not a changed size', () => {
+    const spawnText = (args: string[]) => spawnSyncText(process.execPath, [join(copy, 'bin', 'kstack.js'), ...args], {});
+    const manifest = JSON.parse(readFileSync(join(copy, 'dist', 'bundle', 'manifest.json'), 'utf8')) as { files: { path: string }[] };
+    const npmTime = new Date('1985-10-26T08:15:00.000Z');
+    for (const f of manifest.files) utimesSync(join(copy, 'dist', f.path), npmTime, npmTime);
+    expect(spawnText(['broker', '--help']).stderr).toContain(MARKER);
+    const file = join(copy, 'dist', 'broker', 'dispatch.js');
+    writeFileSync(file, readFileSync(file, 'utf8') + '\n// changed\n');
+    utimesSync(file, npmTime, npmTime);
+    expect(spawnText(['broker', '--help']).stderr).not.toContain(MARKER);
   });
 
   it('a broker started from the real bundle answers Metadata', async () => {
