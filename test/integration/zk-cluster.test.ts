@@ -235,5 +235,21 @@ describe.skipIf(!zooKeeperAvailable())('native brokers as a ZooKeeper-mode clust
     const m = await metadata(brokers.get(survivor)!.bootstrap, ['after-failover']);
     expect(new Set(m.topics[0].partitions.map((p) => p.leaderId)).size).toBe(2);
     expect(m.topics[0].partitions.every((p) => p.leaderId !== controller && p.leaderId >= 0)).toBe(true);
+
+    // Deleted through one broker: gone from every live broker's Metadata (and not re-created by the controller).
+    const other = [1, 2, 3].find((id) => id !== controller && id !== next)!;
+    const [h3, p3] = brokers.get(other)!.bootstrap.split(':');
+    const conn3 = await WireConnection.connect({ host: h3, port: Number(p3), connectTimeoutMs: 5000 });
+    try {
+      const dt = await conn3.request<{ responses: { errorCode: number }[] }>(20, 4, { topicNames: ['after-failover'], topics: [], timeoutMs: 5000 });
+      expect(dt.responses[0].errorCode).toBe(0);
+    } finally {
+      conn3.close();
+    }
+    for (const id of [next, other]) {
+      await until(`broker ${id} to forget the deleted topic`, 10_000, async () => ((await metadata(brokers.get(id)!.bootstrap)).topics.some((t) => t.name === 'after-failover') ? undefined : true));
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await metadata(brokers.get(next)!.bootstrap)).topics.map((t) => t.name)).not.toContain('after-failover');
   }, 60_000);
 });

@@ -23,6 +23,7 @@ import {
   parseBrokerRegistration,
   parseClusterId,
   parseControllerId,
+  parseTopicAssignment,
   partitionStateJson,
   partitionStatePath,
   splitZookeeperConnect,
@@ -227,6 +228,17 @@ export class ZkMembership {
   /** Removes a deleted topic's znodes (what Kafka's controller does once deletion completes). */
   async removeTopic(topic: string): Promise<void> {
     const client = this.requireClient();
+    // First empty the assignment: a controller watching the state znodes must not re-create them as "new".
+    const current = await client.getData(topicPath(topic));
+    if (current) {
+      let topicId = '';
+      try {
+        topicId = parseTopicAssignment(current.data).topicId ?? '';
+      } catch {
+        // unreadable: the topic goes anyway
+      }
+      await client.setData(topicPath(topic), topicAssignmentJson(topicId, new Map()));
+    }
     const partitions = await client.getChildren(`${topicPath(topic)}/partitions`);
     for (const p of partitions) {
       await client.remove(`${topicPath(topic)}/partitions/${p}/state`);
