@@ -111,6 +111,32 @@ describe.skipIf(!zooKeeperAvailable())('native brokers as a ZooKeeper-mode clust
     expect(views[0].brokers.map((b) => b.name).sort()).toEqual([...brokers.values()].map((b) => b.bootstrap).sort());
   }, 60_000);
 
+  it('spreads partitions added with CreatePartitions over the brokers too', async () => {
+    const [host, port] = brokers.get(1)!.bootstrap.split(':');
+    const conn = await WireConnection.connect({ host, port: Number(port), connectTimeoutMs: 5000 });
+    try {
+      const controller = (await metadata(brokers.get(1)!.bootstrap)).controllerId;
+      const [hc, pc] = brokers.get(controller)!.bootstrap.split(':');
+      const cc = await WireConnection.connect({ host: hc, port: Number(pc), connectTimeoutMs: 5000 });
+      try {
+        const ct = await cc.request<{ topics: { errorCode: number }[] }>(19, 4, { topics: [{ name: 'grow', numPartitions: 1, replicationFactor: -1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
+        expect(ct.topics[0].errorCode).toBe(0);
+      } finally {
+        cc.close();
+      }
+      const cp = await conn.request<{ results: { errorCode: number }[] }>(37, 1, { topics: [{ name: 'grow', count: 6, assignments: null }], timeoutMs: 5000, validateOnly: false });
+      expect(cp.results[0].errorCode).toBe(0);
+    } finally {
+      conn.close();
+    }
+    const grown = await until('6 partitions with leaders', 10_000, async () => {
+      const m = await metadata(brokers.get(2)!.bootstrap, ['grow']);
+      const ps = m.topics[0].partitions;
+      return ps.length === 6 && ps.every((p) => p.leaderId >= 0) ? ps : undefined;
+    });
+    expect(new Set(grown.map((p) => p.leaderId))).toEqual(new Set([1, 2, 3]));
+  }, 30_000);
+
   it('answers NOT_LEADER_OR_FOLLOWER from a non-leader, and CreateTopics from a non-controller gets NOT_CONTROLLER', async () => {
     const meta = await metadata(brokers.get(1)!.bootstrap, ['spread']);
     const p = meta.topics[0].partitions.find((x) => x.leaderId !== 1)!;

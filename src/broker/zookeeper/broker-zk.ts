@@ -10,6 +10,7 @@ import type { TopicInfo } from '../metadata/topic-registry.js';
 import { ZkMembership } from './registration.js';
 import { ZkMetadataCache } from './metadata-cache.js';
 import { ZkCluster } from './zk-cluster.js';
+import { assignReplicas } from '../cluster/assignment.js';
 
 export interface ZkAttachOptions {
   zookeeperConnect: string;
@@ -67,10 +68,19 @@ export async function attachZooKeeper(ctx: BrokerContext, opts: ZkAttachOptions)
   return membership;
 }
 
-/** Partitions added or configs changed through this broker: new partitions go to this broker (one replica). */
+/**
+ * Partitions added or configs changed through this broker. New partitions (one replica each) continue the
+ * round-robin over the live brokers from where the existing ones stop, as Kafka's assignment for added
+ * partitions does.
+ */
 async function publishChange(membership: ZkMembership, cache: ZkMetadataCache, topic: TopicInfo): Promise<void> {
   const known = cache.topics.get(topic.name);
   const assignment = new Map(known?.assignment ?? []);
-  for (let p = 0; p < topic.leaderEpochs.length; p++) if (!assignment.has(p)) assignment.set(p, [membership.brokerId]);
+  const live = [...cache.brokers.keys()].sort((a, b) => a - b);
+  if (live.length === 0) live.push(membership.brokerId);
+  const first = assignment.get(0)?.[0];
+  const start = first !== undefined && live.includes(first) ? live.indexOf(first) : 0;
+  const spread = assignReplicas(live, topic.leaderEpochs.length, 1, start);
+  for (let p = 0; p < topic.leaderEpochs.length; p++) if (!assignment.has(p)) assignment.set(p, spread.get(p)!);
   await membership.updateTopic(topic.name, topic.topicId, assignment, Object.fromEntries(topic.configs));
 }
