@@ -11,6 +11,8 @@
  *   until answers go out. A `write()` that returns false pauses reading until 'drain'.
  * - Ordering: every frame gets a sequence number; answers (or "no answer" for acks=0 Produce) complete slots,
  *   and slots are flushed strictly in sequence order even when processors finish out of order.
+ * - An answer may be several buffers (a Fetch response's fields and the record sets read from the log, which
+ *   are not copied into one buffer): they are written back to back under one cork, so they leave as one writev.
  * - A connection idle for connections.max.idle.ms (nothing received, nothing in flight) is closed, as Kafka does.
  * - A processor that throws or rejects is a bug or a malformed request: the error is logged and THIS connection is
  *   closed; nothing else is affected.
