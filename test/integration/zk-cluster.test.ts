@@ -6,7 +6,7 @@
  * 2 s with its partitions leaderless (replication factor 1) and it rejoins on restart; kill -9 of one ZooKeeper
  * server stops nothing; kill -9 of the controller hands the role to another broker, which creates topics.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -220,7 +220,18 @@ describe.skipIf(!zooKeeperAvailable())('native brokers as a ZooKeeper-mode clust
       expect(after.topics[0].partitions[i].errorCode).toBe(5);
       expect(after.topics[0].partitions[i].offlineReplicas).toEqual([victim]);
     }
+    // A topic deleted while the broker is away is deleted there too when it returns (ZooKeeper is the truth).
+    const [hd, pd] = brokers.get(1)!.bootstrap.split(':');
+    const del = await WireConnection.connect({ host: hd, port: Number(pd), connectTimeoutMs: 5000 });
+    try {
+      const dt = await del.request<{ responses: { errorCode: number }[] }>(20, 4, { topicNames: ['grow'], topics: [], timeoutMs: 5000 });
+      expect(dt.responses[0].errorCode).toBe(0);
+    } finally {
+      del.close();
+    }
     await brokers.get(victim)!.restart();
+    await until('the restarted broker to drop the topic deleted meanwhile', 10_000, async () => ((await metadata(brokers.get(victim)!.bootstrap)).topics.some((t) => t.name === 'grow') ? undefined : true));
+    expect(readdirSync(brokers.get(victim)!.dataDir).filter((d) => d.startsWith('grow-'))).toEqual([]);
     await until('the restarted broker to lead its partitions again', 20_000, async () => {
       const m = await metadata(brokers.get(1)!.bootstrap, ['spread']);
       return m.brokers.some((b) => b.nodeId === victim) && owned.every((i) => m.topics[0].partitions[i].leaderId === victim) ? true : undefined;

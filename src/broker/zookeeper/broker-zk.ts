@@ -2,8 +2,8 @@
  * ZooKeeper mode for a native broker (zookeeper.connect set, no process.roles), as a Kafka 2.x/3.x broker runs
  * it: registers the broker with its advertised endpoints, runs for /controller, and takes its view of the
  * cluster from ZooKeeper (zk-cluster.ts: the metadata cache, the controller's partition states, topics mirrored
- * locally). Topics this broker already had on disk but ZooKeeper does not know (a broker that ran before
- * ZooKeeper held its topics) are published with this broker as their only replica.
+ * locally). On a fresh ensemble, topics this broker already had on disk are published with this broker as their
+ * only replica; otherwise local topics ZooKeeper does not list were deleted meanwhile and go here too.
  */
 import type { BrokerContext } from '../context.js';
 import type { TopicInfo } from '../metadata/topic-registry.js';
@@ -45,15 +45,18 @@ export async function attachZooKeeper(ctx: BrokerContext, opts: ZkAttachOptions)
   await membership.start();
   ctx.logger.info(`[KafkaServer id=${ctx.nodeId}] Registered broker ${ctx.nodeId} at path /brokers/ids/${ctx.nodeId} with addresses: ${endpoints.map((e) => `${e.listenerName}://${e.host}:${e.port}`).join(',')}`);
 
-  // Local topics ZooKeeper has never seen: publish them with this broker as the only replica.
-  for (const topic of ctx.topics.list()) {
-    if (cache.topics.has(topic.name)) continue;
+  // A fresh ensemble (no topics at all) and local topics: this broker's data predates ZooKeeper's (a standalone
+  // broker moved to zk mode, or the ensemble's data was wiped), so its topics are published with this broker as
+  // their only replica. Otherwise ZooKeeper is the truth: a local topic it does not list was deleted while this
+  // broker was away, and the sync below deletes it here too.
+  const freshEnsemble = cache.topics.size === 0;
+  for (const topic of freshEnsemble ? ctx.topics.list() : []) {
     const assignment = new Map(topic.leaderEpochs.map((_, p) => [p, [ctx.nodeId]]));
     await membership.createTopicZnodes(topic.name, topic.topicId, assignment, Object.fromEntries(topic.configs));
     ctx.logger.info(`[KafkaServer id=${ctx.nodeId}] Published local topic ${topic.name} to ZooKeeper`);
   }
   const c = cluster;
-  await c.waitFor(() => ctx.topics.list().every((t) => cache.topics.has(t.name)), opts.connectionTimeoutMs);
+  if (freshEnsemble) await c.waitFor(() => ctx.topics.list().every((t) => cache.topics.has(t.name)), opts.connectionTimeoutMs);
   c.active = true;
   c.sync();
   ctx.topics.onChange((change) => {
