@@ -27,6 +27,7 @@ import { parseListeners, parseProtocolMap, checkAdvertisedRoutable, ListenerConf
 import type { BrokerConfig } from './config.js';
 import { ignoredKeys } from './config.js';
 import { partitionKey, type BrokerContext, type InternalRecord, type ListenerEndpoints } from './context.js';
+import { joiningCluster } from './cluster/cluster-view.js';
 import { Connection } from './connection.js';
 import { buildHandlerTable, createRequestProcessor, type HandlerTable } from './dispatch.js';
 import { createHandlerTable } from './handlers/index.js';
@@ -303,6 +304,8 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
   });
   await groups.load();
   ctx.groups = groups;
+  // zk mode: until ZooKeeper registration completes (after binding), answer as a broker joining a cluster.
+  if (config.mode === 'zk') ctx.cluster = joiningCluster();
 
   const processor = createRequestProcessor(table, ctx);
   const controllerTable = buildHandlerTable([apiVersionsHandler, ...(raft?.controllerHandlers() ?? [])]);

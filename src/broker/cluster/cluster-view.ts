@@ -72,3 +72,17 @@ export function leaderError(b: BrokerContext, topic: string, partition: number):
   if (!route) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
   return route.leader === b.nodeId ? ErrorCode.NONE : ErrorCode.NOT_LEADER_OR_FOLLOWER;
 }
+
+/**
+ * The view of a broker that is joining a cluster (bound, not yet registered): no brokers, no controller, no
+ * leaders, so clients retry instead of taking a half-started broker for a standalone one.
+ */
+export function joiningCluster(): ClusterView {
+  return {
+    controllerId: () => -1,
+    liveBrokers: () => [],
+    isLive: () => false,
+    partition: () => undefined,
+    createTopic: async () => ({ errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: 'The broker is still joining the cluster' }),
+  };
+}
