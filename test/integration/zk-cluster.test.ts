@@ -256,9 +256,37 @@ describe.skipIf(!zooKeeperAvailable())('native brokers as a ZooKeeper-mode clust
       const m = await metadata(brokers.get(1)!.bootstrap, ['spread']);
       return m.brokers.some((b) => b.nodeId === victim) && owned.every((i) => m.topics[0].partitions[i].leaderId === victim) ? true : undefined;
     });
+    // Logs live only where the replicas are: the restarted broker keeps no directories for others' partitions.
+    await until('only its own partition directories', 5000, async () => {
+      const dirs = readdirSync(brokers.get(victim)!.dataDir).filter((d) => d.startsWith('spread-')).sort();
+      return JSON.stringify(dirs) === JSON.stringify(owned.map((i) => `spread-${i}`).sort()) ? true : undefined;
+    });
     // Everything produced so far (60 by kcat, 6 by kafka-python) is readable again.
     const { stdout } = await execa('kcat', ['-b', boot(), '-C', '-t', 'spread', '-e', '-q', '-f', '%s\n'], { timeout: 60_000 });
     expect(stdout.trim().split('\n')).toHaveLength(66);
+  }, 60_000);
+
+  it('a broker paused past its session (SIGSTOP) leaves the cluster, then registers again on resume and leads its partitions', async () => {
+    const m0 = await metadata(brokers.get(1)!.bootstrap, ['spread']);
+    const paused = [1, 2, 3].find((id) => id !== m0.controllerId && id !== 1)!;
+    const owned = m0.topics[0].partitions.filter((p) => p.leaderId === paused).map((p) => p.partitionIndex);
+    process.kill(brokers.get(paused)!.pid, 'SIGSTOP');
+    try {
+      await until('the paused broker to leave Metadata', SESSION_MS + 3000, async () => {
+        const m = await metadata(brokers.get(1)!.bootstrap, ['spread']);
+        return !m.brokers.some((b) => b.nodeId === paused) && owned.every((i) => m.topics[0].partitions[i].leaderId === -1) ? true : undefined;
+      });
+    } finally {
+      process.kill(brokers.get(paused)!.pid, 'SIGCONT');
+    }
+    await until('the resumed broker to register and lead again', 20_000, async () => {
+      const m = await metadata(brokers.get(1)!.bootstrap, ['spread']);
+      return m.brokers.some((b) => b.nodeId === paused) && owned.every((i) => m.topics[0].partitions[i].leaderId === paused) ? true : undefined;
+    });
+    const own = await metadata(brokers.get(paused)!.bootstrap, ['spread']);
+    expect(own.brokers).toHaveLength(3);
+    expect(owned.every((i) => own.topics[0].partitions[i].leaderId === paused)).toBe(true);
+    await execa('kcat', ['-b', brokers.get(paused)!.bootstrap, '-P', '-t', 'spread', '-p', String(owned[0])], { input: 'after-pause\n', timeout: 30_000 });
   }, 60_000);
 
   it('kill -9 of one ZooKeeper server stops nothing', async () => {

@@ -151,6 +151,11 @@ export class ZkCluster implements ClusterView {
             ctx.logs.getOrCreate(t.name, p, local.topicId, lc);
             ctx.logger.info(`[KafkaServer id=${ctx.nodeId}] Leading ${t.name}-${p} (leader epoch ${state.leaderEpoch})`);
           }
+          // Start-up opens a log for every partition the registry knows; one this broker is no replica of and
+          // that holds nothing is closed and its directory removed (logs live only where their replicas are).
+          const replicas = t.assignment.get(p) ?? [];
+          const stray = replicas.includes(ctx.nodeId) ? undefined : ctx.logs.get(t.name, p);
+          if (stray && stray.logEndOffset === 0) ctx.logs.deletePartition(t.name, p);
         }
       }
       for (const local of ctx.topics.list()) {
