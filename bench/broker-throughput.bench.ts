@@ -39,7 +39,7 @@ async function writeRecordsFile(path: string, bytes: number, count: number): Pro
   const line = `${'x'.repeat(bytes - 1)}\n`;
   const out = createWriteStream(path);
   const chunk = line.repeat(1000);
-  for (let i = 0; i < count / 1000; i++) if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
+  for (let i = 0; i < count / 1000; i++) if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
   await new Promise<void>((r) => out.end(r));
 }
 

@@ -191,7 +191,7 @@ describe('static doctor and CLI on the same misconfiguration', () => {
 
   it('names M6 for the SECOND listener before anything starts', () => {
     const ports = { good: 19092, dead: 19093, badHost: 19094, second: 19095, unused: 19096 };
-    const props = { 'process.roles': 'broker,controller', 'node.id': '1', 'controller.quorum.voters': '1@127.0.0.1:19099', 'controller.listener.names': 'CONTROLLER', ...listenerProps(ports) };
+    const props: Record<string, string> = { 'process.roles': 'broker,controller', 'node.id': '1', 'controller.quorum.voters': '1@127.0.0.1:19099', 'controller.listener.names': 'CONTROLLER', ...listenerProps(ports) };
     props.listeners += ',CONTROLLER://127.0.0.1:19099';
     const file = join(dir, 'server.properties');
     writeFileSync(file, Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');

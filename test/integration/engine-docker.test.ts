@@ -119,7 +119,7 @@ describe.skipIf(skip !== null)('--engine docker on podman', () => {
     expect(info.Config.Env).toEqual(expect.arrayContaining([`CLUSTER_ID=${record.clusterId}`, 'KAFKA_NODE_ID=1', `KAFKA_ADVERTISED_LISTENERS=INTERNAL://kafka-1:19092,EXTERNAL://127.0.0.1:${base},DOCKER://host.docker.internal:${dockerBase}`]));
     expect(info.HostConfig.PortBindings?.[`${base}/tcp`]).toEqual([{ HostIp: '127.0.0.1', HostPort: String(base) }]);
     expect(info.HostConfig.PortBindings?.[`${dockerBase}/tcp`]?.[0]?.HostPort).toBe(String(dockerBase));
-    expect((info.HostConfig.ExtraHosts ?? []).some((h) => h.startsWith('host.docker.internal:'))).toBe(true);
+    expect((info.HostConfig.ExtraHosts ?? []).some((h: string) => h.startsWith('host.docker.internal:'))).toBe(true);
 
     // Logs stream: creating a topic shows up in the broker's output.
     const lines: string[] = [];
