@@ -308,6 +308,7 @@ describe.skipIf(!zooKeeperAvailable())('native brokers as a ZooKeeper-mode clust
       return m.controllerId !== controller && m.controllerId !== -1 && !m.brokers.some((b) => b.nodeId === controller) ? m.controllerId : undefined;
     });
     expect(next).not.toBe(controller);
+    await until('the new controller to see the old one gone', 5000, async () => ((await metadata(brokers.get(next)!.bootstrap)).brokers.some((b) => b.nodeId === controller) ? undefined : true));
     // CreateTopics at the new controller (kafkajs' admin would refresh metadata of 'spread' first, and fail on
     // its partitions that lost their only replica — as it does against Kafka).
     const [host, port] = brokers.get(next)!.bootstrap.split(':');

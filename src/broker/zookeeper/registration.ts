@@ -249,6 +249,12 @@ export class ZkMembership {
     await client.remove(topicConfigPath(topic));
   }
 
+  /** The ids registered right now, read from ZooKeeper (not from a watch that may not have fired yet). */
+  async liveBrokerIds(): Promise<number[]> {
+    const ids = await this.requireClient().getChildren(BROKER_IDS_PATH);
+    return ids.map(Number).filter((n) => Number.isInteger(n)).sort((a, b) => a - b);
+  }
+
   /** The brokers registered right now (the live view a NameServer would give). */
   async liveBrokers(): Promise<ParsedBrokerRegistration[]> {
     const client = this.requireClient();

@@ -77,7 +77,13 @@ export class ZkCluster implements ClusterView {
   async createTopic(request: ClusterTopicRequest, timeoutMs: number): Promise<ClusterTopicResult> {
     const check = checkCreateTopic(this.ctx, request.name, request.partitions, 1, new Map(request.configs), request.internal ?? false);
     if (check.errorCode !== ErrorCode.NONE) return { errorCode: check.errorCode, errorMessage: check.errorMessage };
-    const live = [...this.cache.brokers.keys()];
+    // Read the live set from ZooKeeper itself: a broker that just died may still be in the cache for a moment.
+    let live: number[];
+    try {
+      live = await this.membership.liveBrokerIds();
+    } catch (err) {
+      return { errorCode: ErrorCode.BROKER_NOT_AVAILABLE, errorMessage: `could not read the live brokers from ZooKeeper: ${String(err)}` };
+    }
     if (live.length === 0) return { errorCode: ErrorCode.BROKER_NOT_AVAILABLE, errorMessage: 'No broker is registered in ZooKeeper' };
     const assignment = assignReplicas(live, request.partitions, 1, this.nextStart++);
     const topicId = newTopicId();

@@ -40,7 +40,7 @@ export function renderServerProperties(plan: StackPlan, node: KafkaNodePlan, tem
           {
             comment:
               'A dev stack: a broker that dies leaves /brokers/ids (and the controller moves its partitions) after 6 s\n' +
-              'instead of Kafka\'s default 18 s. ZooKeeper accepts 2 x tickTime (4 s with zoo.cfg\'s tickTime=2000) and more.',
+              'instead of Kafka\'s default 18 s (ZooKeeper accepts 2 to 20 x tickTime: 2-20 s with zoo.cfg\'s tickTime=1000).',
           },
           { key: 'zookeeper.session.timeout.ms', value: '6000' },
         ];
