@@ -8,8 +8,9 @@
  * advertised port, M6 landed on another listener or node, M11 TLS where plaintext was expected …) and a verdict in
  * plain words.
  *
- * Vantages: this machine only. Probing from inside each compose network needs a Docker engine; when none
- * answers the report says that vantage was skipped.
+ * Vantages: this machine, and — when a Docker engine answers — inside each compose network (probe/docker-vantage.ts:
+ * a short-lived container resolves and connects to every advertised endpoint). Without an engine the report says
+ * that vantage was skipped.
  */
 import { lookup } from 'node:dns/promises';
 import { existsSync } from 'node:fs';
@@ -20,6 +21,7 @@ import { isLoopbackHost } from '../listeners/rules.js';
 import type { DescribeConfigsResponse } from '../protocol/generated/describe-configs.js';
 import type { MetadataResponse } from '../protocol/generated/metadata.js';
 import type { Finding } from './finding.js';
+import type { DockerVantage, PublishedPort } from './probe/docker-vantage.js';
 
 export type StepName = 'dns' | 'tcp' | 'api-versions' | 'metadata' | 'identity';
 export const STEPS: readonly StepName[] = ['dns', 'tcp', 'api-versions', 'metadata', 'identity'];
@@ -67,6 +69,10 @@ export interface ProbeReport {
   vantage: 'host';
   endpoints: EndpointProbe[];
   skippedVantages: { vantage: string; reason: string }[];
+  /** Probes from inside Docker networks (vantage `docker:<network>`), when an engine answered. */
+  dockerVantages: DockerVantage[];
+  /** Ports the brokers' containers publish (HostConfig.PortBindings), when containers were found. */
+  publishedPorts: PublishedPort[];
   findings: Finding[];
   verdict: string;
 }
@@ -79,6 +85,8 @@ export interface ProbeOptions {
   resolve?: (host: string) => Promise<string[]>;
   /** Whether a Docker engine answers (default: looks for DOCKER_HOST or /var/run/docker.sock and pings it). */
   dockerAvailable?: () => Promise<{ ok: boolean; detail: string }>;
+  /** Compose files: probe from the project's networks (else from the networks of containers publishing a bootstrap port). */
+  compose?: string[];
 }
 
 async function osResolve(host: string): Promise<string[]> {
@@ -245,9 +253,15 @@ async function probeEndpoint(probe: EndpointProbe, opts: Required<Pick<ProbeOpti
       let answered: number | undefined;
       if (versions?.response.apiKeys.some((k) => k.apiKey === 32)) {
         try {
-          const dc = await conn.request<DescribeConfigsResponse>(32, 1, { resources: [{ resourceType: 4, resourceName: String(probe.nodeId), configurationKeys: ['node.id'] }], includeSynonyms: false, includeDocumentation: false });
+          const dc = await conn.request<DescribeConfigsResponse>(32, 1, { resources: [{ resourceType: 4, resourceName: String(probe.nodeId), configurationKeys: ['node.id', 'listeners', 'advertised.listeners', 'listener.security.protocol.map'] }], includeSynonyms: false, includeDocumentation: false });
           const res = dc.results[0];
-          if (res && res.errorCode === 0) answered = probe.nodeId;
+          if (res && res.errorCode === 0) {
+            answered = probe.nodeId;
+            // Every listener this node advertises, for the probes from inside Docker networks.
+            const value = (k: string): string | null => res.configs.find((c) => c.name === k)?.value ?? null;
+            const listeners = value('listeners');
+            probe.brokerConfig = { nodeId: probe.nodeId, listeners, advertisedListeners: value('advertised.listeners'), protocolMap: value('listener.security.protocol.map'), listenerName: listenerOnPort(listeners, value('listener.security.protocol.map'), probe.port) };
+          }
           else if (res) {
             const mm = /expected (-?\d+)/.exec(res.errorMessage ?? '');
             if (mm) answered = Number(mm[1]);
@@ -346,6 +360,24 @@ async function defaultDockerAvailable(): Promise<{ ok: boolean; detail: string }
   return r.ok ? { ok: true, detail: `Docker engine at ${endpoint}` } : { ok: false, detail: `Docker engine at ${endpoint} does not answer (${r.detail})` };
 }
 
+/** The Docker vantage: engine found the way `kstack up --engine docker` finds it, dockerode loaded only then. */
+async function dockerVantages(endpoints: readonly EndpointProbe[], options: ProbeOptions, timeoutMs: number): Promise<{ vantages: DockerVantage[]; published: PublishedPort[]; skipped: ProbeReport['skippedVantages']; findings: Finding[] }> {
+  const none = (reason: string) => ({ vantages: [], published: [], skipped: [{ vantage: 'docker networks', reason }], findings: [] });
+  if (options.dockerAvailable) {
+    const d = await options.dockerAvailable();
+    if (!d.ok) return none(`${d.detail}; probing from inside containers was skipped`);
+  }
+  const [{ connectEngine }, { systemPlatform }, { probeDockerVantages }] = await Promise.all([import('../stack/engines/docker.js'), import('../platform.js'), import('./probe/docker-vantage.js')]);
+  let engine;
+  try {
+    engine = await connectEngine(systemPlatform());
+  } catch (err) {
+    return none(`${(err as Error).message.replace(/^--engine docker needs/, 'probing from inside containers needs')}; that vantage was skipped`);
+  }
+  const r = await probeDockerVantages({ docker: engine.docker, hostEndpoints: endpoints, ...(options.compose ? { compose: options.compose } : {}), timeoutMs });
+  return { vantages: r.vantages, published: r.published, skipped: r.skipped, findings: r.findings };
+}
+
 export async function probeListeners(options: ProbeOptions): Promise<ProbeReport> {
   const opts = { timeoutMs: options.timeoutMs ?? 3000, resolve: options.resolve ?? osResolve };
   const endpoints: EndpointProbe[] = [];
@@ -369,12 +401,19 @@ export async function probeListeners(options: ProbeOptions): Promise<ProbeReport
   await Promise.all(adv.map((e) => probeEndpoint(e, opts)));
   endpoints.push(...adv);
 
-  const skippedVantages: ProbeReport['skippedVantages'] = [];
-  const docker = await (options.dockerAvailable ?? defaultDockerAvailable)();
-  skippedVantages.push({ vantage: 'docker networks', reason: docker.ok ? `${docker.detail} answers, but probing from inside compose networks is not implemented yet` : `${docker.detail}; probing from inside containers was skipped` });
+  const docker = await dockerVantages(endpoints, { ...options, dockerAvailable: options.dockerAvailable ?? defaultDockerAvailable }, opts.timeoutMs);
 
-  const findings = probeFindings(endpoints);
-  return { vantage: 'host', endpoints, skippedVantages, findings, verdict: verdictOf(endpoints, findings) };
+  const findings = [...probeFindings(endpoints), ...docker.findings];
+  let verdict = verdictOf(endpoints, findings);
+  for (const v of docker.vantages) {
+    const bad = docker.findings.filter((f) => f.data?.vantage === v.vantage && f.severity === 'error');
+    verdict += bad.length === 0
+      ? ` From network ${v.network}, containers reach the brokers (${v.endpoints.filter((e) => !e.failure).map((e) => e.endpoint).join(', ')}).`
+      : ` From network ${v.network}: ${bad.map((f) => `${f.data?.endpoint} [${f.id}]`).join(', ')} fail.`;
+  }
+  const ports = docker.findings.filter((f) => f.data?.vantage === 'docker-ports');
+  if (ports.length > 0) verdict += ` Published ports: ${ports.map((f) => `${f.data?.endpoint} is not published [${f.id}]`).join(', ')}.`;
+  return { vantage: 'host', endpoints, skippedVantages: docker.skipped, dockerVantages: docker.vantages, publishedPorts: docker.published, findings, verdict };
 }
 
 /** Names the cause of each failure with the rule ids of the static doctor. */

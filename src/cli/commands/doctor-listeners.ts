@@ -33,7 +33,7 @@ export interface ListenersReport {
   probe: Omit<ProbeReport, 'findings'> | null;
 }
 
-export function renderProbeTable(report: ProbeReport, color: boolean): string[] {
+export function renderProbeTable(report: Pick<ProbeReport, 'endpoints' | 'skippedVantages'>, color: boolean): string[] {
   const mark = { ok: paint(color, 'green', '✔'), failed: paint(color, 'red', '✖'), skipped: paint(color, 'gray', '·') } as const;
   const rows = report.endpoints.map((e) => ({
     name: `${e.role === 'bootstrap' ? 'bootstrap' : `node ${e.nodeId}`} ${e.endpoint}`,
@@ -102,7 +102,7 @@ Examples:
         const bootstrap = opts.bootstrap.split(',').map((s) => s.trim()).filter((s) => s !== '');
         if (bootstrap.length === 0) throw new KstackError('KSTACK_BAD_OPTION', '--bootstrap needs host:port[,host:port]', { exitCode: 2 });
         try {
-          probe = await probeListeners({ bootstrap, timeoutMs });
+          probe = await probeListeners({ bootstrap, timeoutMs, ...(opts.compose.length > 0 ? { compose: opts.compose } : {}) });
         } catch (err) {
           if ((err as { code?: string }).code === 'KSTACK_BAD_OPTION') throw new KstackError('KSTACK_BAD_OPTION', (err as Error).message, { exitCode: 2, fix: '--bootstrap localhost:9092' });
           throw err;
@@ -116,7 +116,7 @@ Examples:
           ok: !hasErrors(findings),
           findings,
           static: diagnosis ? { sources: diagnosis.sources } : null,
-          probe: probe ? { vantage: probe.vantage, endpoints: probe.endpoints, skippedVantages: probe.skippedVantages, verdict: probe.verdict } : null,
+          probe: probe ? { vantage: probe.vantage, endpoints: probe.endpoints, skippedVantages: probe.skippedVantages, dockerVantages: probe.dockerVantages, publishedPorts: probe.publishedPorts, verdict: probe.verdict } : null,
         };
         out.json(report);
       } else {
@@ -129,6 +129,10 @@ Examples:
           if (diagnosis) out.info('');
           out.info(paint(out.color, 'bold', `Probe from this machine: ${opts.bootstrap}`));
           for (const line of renderProbeTable(probe, out.color)) out.info(line);
+          for (const v of probe.dockerVantages) {
+            out.info(paint(out.color, 'bold', `Probe from inside Docker network ${v.network} (a ${v.image} container: DNS and TCP)`));
+            for (const line of renderProbeTable({ endpoints: v.endpoints, skippedVantages: [] }, out.color)) out.info(line);
+          }
           const problems = probe.findings.filter((f) => f.severity !== 'ok');
           if (problems.length > 0) for (const line of formatFindings(problems, (s, t) => paint(out.color, colours[s], t)).slice(0, -1)) out.info(line);
           out.info(paint(out.color, hasErrors(probe.findings) ? 'red' : 'green', probe.verdict));
