@@ -109,19 +109,17 @@ export class ZkMetadataCache {
       if (w) {
         this.armed.delete(key);
         const ew = this.watcher(client, key, (c) => this.readController(c));
-        if (await client.exists(CONTROLLER_PATH, ew)) return this.readControllerAgain(client, key);
+        if (await client.exists(CONTROLLER_PATH, ew)) {
+          // Created between the two reads: the exists watch is armed; read its data without a second watch.
+          const again = await client.getData(CONTROLLER_PATH);
+          this.setController(again ? parseControllerId(again.data) : -1);
+          return;
+        }
       }
       this.setController(-1);
       return;
     }
     this.setController(parseControllerId(node.data));
-  }
-
-  private async readControllerAgain(client: ZkClient, key: string): Promise<void> {
-    // Created between the two reads: the exists watch is armed; read its data without a second watch.
-    const node = await client.getData(CONTROLLER_PATH);
-    this.setController(node ? parseControllerId(node.data) : -1);
-    void key;
   }
 
   private setController(id: number): void {
