@@ -416,6 +416,7 @@ export function vantageFindings(v: DockerVantage, hostListeners: ReadonlySet<str
 /** M4 from the engine's own records: a port advertised to this machine that no container publishes as that host port. */
 export function publishedPortFindings(hostEndpoints: readonly EndpointProbe[], published: readonly PublishedPort[]): Finding[] {
   if (published.length === 0) return [];
+  const { configs } = targetsOf(hostEndpoints);
   const out: Finding[] = [];
   for (const e of hostEndpoints) {
     if (e.role !== 'advertised' || !isLoopbackHost(e.host)) continue;
@@ -424,7 +425,10 @@ export function publishedPortFindings(hostEndpoints: readonly EndpointProbe[], p
     const data = { vantage: 'docker-ports', endpoint: e.endpoint, nodeId: e.nodeId, published: published.map((p) => `${p.container} ${p.hostIp ? `${p.hostIp}:` : ''}${p.hostPort}->${p.containerPort}`) };
     if (inner.length > 0) {
       const p = inner[0];
-      out.push({ id: 'M4', severity: 'error', message: `node ${e.nodeId} advertises ${e.endpoint} to this machine, but ${p.container} publishes its port ${p.containerPort} as host port ${p.hostPort}: the advertised port is the container's, not the published one`, fix: `advertised.listeners=<LISTENER>://${e.host}:${p.hostPort}   (or publish "${e.port}:${e.port}")`, data });
+      const cfg = e.nodeId !== undefined ? configs.get(e.nodeId) : undefined;
+      const own = cfg?.listeners.find((l) => l.host === e.host && l.port === e.port);
+      const line = cfg && own ? formatListeners(cfg.listeners.map((l) => (l === own ? { ...l, port: p.hostPort } : l))) : `<LISTENER>://${e.host}:${p.hostPort}`;
+      out.push({ id: 'M4', severity: 'error', message: `node ${e.nodeId} advertises ${e.endpoint} to this machine, but ${p.container} publishes its port ${p.containerPort} as host port ${p.hostPort}: the advertised port is the container's, not the published one`, fix: `advertised.listeners=${line}   (or publish "${e.port}:${e.port}")`, data });
     } else {
       out.push({ id: 'M4', severity: 'error', message: `node ${e.nodeId} advertises ${e.endpoint} to this machine, but no container publishes host port ${e.port} (published: ${data.published.join(', ')})`, fix: `ports: ["${e.port}:${e.port}"] on the broker's service, or advertise the published port`, data });
     }

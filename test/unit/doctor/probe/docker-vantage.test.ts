@@ -130,6 +130,11 @@ describe('published ports', () => {
     expect(f[0]).toMatchObject({ id: 'M4', severity: 'error' });
     expect(f[0].fix).toContain('localhost:29092');
   });
+  it('with the broker\'s listener settings known, the fix is the whole advertised.listeners line', () => {
+    const boot: EndpointProbe = { ...bootstrap('INTERNAL://:19092,EXTERNAL://:9092', 'INTERNAL://kafka:19092,EXTERNAL://localhost:9092'), endpoint: '127.0.0.1:29092' };
+    const f = publishedPortFindings([boot, adv], [{ container: 'kafka', containerPort: 9092, hostIp: '127.0.0.1', hostPort: 29092 }]);
+    expect(f[0].fix).toBe('advertised.listeners=INTERNAL://kafka:19092,EXTERNAL://localhost:29092   (or publish "9092:9092")');
+  });
   it('published as advertised, or no containers known: nothing to say', () => {
     expect(publishedPortFindings([adv], [{ container: 'kafka', containerPort: 9092, hostIp: '', hostPort: 9092 }])).toEqual([]);
     expect(publishedPortFindings([adv], [])).toEqual([]);
