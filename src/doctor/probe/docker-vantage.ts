@@ -85,12 +85,17 @@ export function probeScript(targets: readonly { host: string; port: number }[]):
     '}',
     // -z where nc has it; else busybox nc with nothing to send (it returns once the peer closes): timeout caps both.
     'T=; if command -v timeout >/dev/null 2>&1; then T="timeout 5"; fi',
-    'tcp() { $T nc -z -w 2 "$1" "$2" </dev/null >/dev/null 2>&1 || $T nc -w 2 "$1" "$2" </dev/null >/dev/null 2>&1; }',
+    // Images without nc (e.g. UBI-based ones) usually have bash and its /dev/tcp.
+    'tcp() {',
+    '  if command -v nc >/dev/null 2>&1; then $T nc -z -w 2 "$1" "$2" </dev/null >/dev/null 2>&1 || $T nc -w 2 "$1" "$2" </dev/null >/dev/null 2>&1; return; fi',
+    '  if command -v bash >/dev/null 2>&1; then $T bash -c \'exec 3<>"/dev/tcp/$0/$1"\' "$1" "$2" >/dev/null 2>&1; return; fi',
+    '  return 2',
+    '}',
     'probe() {',
     '  case "$1" in *:*) a="$1" ;; *[!0-9.]*) a=$(res "$1") ;; *) a="$1" ;; esac',
     `  if [ -z "$a" ]; then echo "${PROBE_LINE} dns $3 failed"; echo "${PROBE_LINE} tcp $3 skipped"; return; fi`,
     `  echo "${PROBE_LINE} dns $3 ok $a"`,
-    `  if tcp "$1" "$2"; then echo "${PROBE_LINE} tcp $3 ok"; else echo "${PROBE_LINE} tcp $3 failed"; fi`,
+    `  tcp "$1" "$2"; r=$?; if [ $r = 0 ]; then echo "${PROBE_LINE} tcp $3 ok"; elif [ $r = 2 ]; then echo "${PROBE_LINE} tcp $3 untried"; else echo "${PROBE_LINE} tcp $3 failed"; fi`,
     '}',
   ];
   for (const t of targets) lines.push(`probe ${shellQuote(t.host)} ${t.port} ${shellQuote(hp(t.host, t.port))}`);
@@ -100,7 +105,7 @@ export function probeScript(targets: readonly { host: string; port: number }[]):
 
 /** Parses the probe container's output into dns/tcp steps per endpoint. Endpoints without a line were not reached. */
 export function parseProbeOutput(text: string, targets: readonly Target[], network: string): VantageEndpoint[] {
-  const seen = new Map<string, { dns?: { ok: boolean; addresses: string[] }; tcp?: 'ok' | 'failed' | 'skipped' }>();
+  const seen = new Map<string, { dns?: { ok: boolean; addresses: string[] }; tcp?: 'ok' | 'failed' | 'skipped' | 'untried' }>();
   let done = false;
   for (const raw of text.split('\n')) {
     const parts = raw.trim().split(/\s+/);
@@ -110,7 +115,7 @@ export function parseProbeOutput(text: string, targets: readonly Target[], netwo
     if (!endpoint || !status) continue;
     const entry = seen.get(endpoint) ?? {};
     if (step === 'dns') entry.dns = { ok: status === 'ok', addresses: rest };
-    else if (step === 'tcp' && (status === 'ok' || status === 'failed' || status === 'skipped')) entry.tcp = status;
+    else if (step === 'tcp' && (status === 'ok' || status === 'failed' || status === 'skipped' || status === 'untried')) entry.tcp = status;
     seen.set(endpoint, entry);
   }
   return targets.map((t) => {
@@ -134,6 +139,7 @@ export function parseProbeOutput(text: string, targets: readonly Target[], netwo
       out.addresses = e.dns.addresses;
       steps.push({ step: 'dns', status: 'ok', detail: e.dns.addresses.join(', ') });
       if (e.tcp === 'ok') steps.push({ step: 'tcp', status: 'ok', detail: `connected to ${t.endpoint} from network ${network}` });
+      else if (e.tcp === 'untried') steps.push({ step: 'tcp', status: 'skipped', detail: 'the probe image has neither nc, busybox nor bash to open a connection' });
       else {
         const loop = isLoopbackHost(t.host) || e.dns.addresses.some((a) => isLoopbackHost(a));
         steps.push({ step: 'tcp', status: 'failed', detail: `no connection to ${t.endpoint} from network ${network}${loop ? ' (a loopback address: inside a container it is the container itself)' : ''}` });
@@ -375,7 +381,8 @@ export function vantageFindings(v: DockerVantage, hostListeners: ReadonlySet<str
     const hostOnly = e.listener ? hostListeners.has(e.listener) : true;
     const loop = isLoopbackHost(e.host) || (e.addresses ?? []).some((a) => isLoopbackHost(a));
     if (!e.failure && !loop) {
-      out.push({ id: 'advertised', severity: 'ok', message: `from network ${v.network}: ${who} advertises ${e.endpoint}, which resolves and accepts connections there`, fix: null, data });
+      const untried = e.steps.some((s) => s.step === 'tcp' && s.status === 'skipped');
+      out.push({ id: 'advertised', severity: 'ok', message: `from network ${v.network}: ${who} advertises ${e.endpoint}, which resolves ${untried ? `there (connection not tried: the ${v.image} image has no nc, busybox or bash)` : 'and accepts connections there'}`, fix: null, data: { ...data, ...(untried ? { tcp: 'untried' } : {}) } });
       continue;
     }
     // The listener meant for this machine may be host-only, as long as containers have a listener of their own

@@ -70,6 +70,26 @@ describe('probe script', () => {
     expect(eps[1].steps.slice(0, 2).map((s) => s.status), out).toEqual(['ok', 'failed']);
   });
 
+  it('an image without nc: bash /dev/tcp; with neither, the connection is reported untried, not failed', async () => {
+    const bin = join(dir, 'bin-no-nc');
+    mkdirSync(bin, { recursive: true });
+    for (const tool of ['sh', 'bash', 'getent', 'awk', 'tr', 'grep', 'timeout']) {
+      const path = execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim();
+      if (path.startsWith('/')) symlinkSync(path, join(bin, tool));
+    }
+    const targets = [
+      { endpoint: `127.0.0.1:${open}`, host: '127.0.0.1', port: open },
+      { endpoint: `127.0.0.1:${closed}`, host: '127.0.0.1', port: closed },
+    ];
+    const withBash = parseProbeOutput(await run(join(bin, 'sh'), ['-c', probeScript(targets)], { PATH: bin }), targets, 'n');
+    expect(withBash.map((e) => e.steps[1].status)).toEqual(['ok', 'failed']);
+    rmSync(join(bin, 'bash'));
+    const bare = parseProbeOutput(await run(join(bin, 'sh'), ['-c', probeScript(targets)], { PATH: bin }), targets, 'n');
+    expect(bare.map((e) => e.steps[1].status)).toEqual(['skipped', 'skipped']);
+    expect(bare[0].failure).toBeUndefined();
+    expect(bare[0].steps[1].detail).toMatch(/neither nc, busybox nor bash/);
+  });
+
   it('output cut short: endpoints without a line are failures, not passes', () => {
     const targets = [{ endpoint: 'kafka:9092', host: 'kafka', port: 9092 }];
     const eps = parseProbeOutput('garbage\nKSTACK-PROBE dns other:1 ok 10.0.0.1\n', targets, 'n');
