@@ -112,22 +112,24 @@ describe.skipIf(!zooKeeperAvailable())('native brokers as a ZooKeeper-mode clust
   }, 60_000);
 
   it('spreads partitions added with CreatePartitions over the brokers too', async () => {
-    const [host, port] = brokers.get(1)!.bootstrap.split(':');
-    const conn = await WireConnection.connect({ host, port: Number(port), connectTimeoutMs: 5000 });
+    const controller = (await metadata(brokers.get(1)!.bootstrap)).controllerId;
+    const [hc, pc] = brokers.get(controller)!.bootstrap.split(':');
+    const cc = await WireConnection.connect({ host: hc, port: Number(pc), connectTimeoutMs: 5000 });
     try {
-      const controller = (await metadata(brokers.get(1)!.bootstrap)).controllerId;
-      const [hc, pc] = brokers.get(controller)!.bootstrap.split(':');
-      const cc = await WireConnection.connect({ host: hc, port: Number(pc), connectTimeoutMs: 5000 });
+      const ct = await cc.request<{ topics: { errorCode: number }[] }>(19, 4, { topics: [{ name: 'grow', numPartitions: 1, replicationFactor: -1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
+      expect(ct.topics[0].errorCode).toBe(0);
+      const [hn, pn] = brokers.get([1, 2, 3].find((id) => id !== controller)!)!.bootstrap.split(':');
+      const nc = await WireConnection.connect({ host: hn, port: Number(pn), connectTimeoutMs: 5000 });
       try {
-        const ct = await cc.request<{ topics: { errorCode: number }[] }>(19, 4, { topics: [{ name: 'grow', numPartitions: 1, replicationFactor: -1, assignments: [], configs: [] }], timeoutMs: 5000, validateOnly: false });
-        expect(ct.topics[0].errorCode).toBe(0);
+        const refused = await nc.request<{ results: { errorCode: number }[] }>(37, 1, { topics: [{ name: 'grow', count: 6, assignments: null }], timeoutMs: 5000, validateOnly: false });
+        expect(refused.results[0].errorCode).toBe(41);
       } finally {
-        cc.close();
+        nc.close();
       }
-      const cp = await conn.request<{ results: { errorCode: number }[] }>(37, 1, { topics: [{ name: 'grow', count: 6, assignments: null }], timeoutMs: 5000, validateOnly: false });
+      const cp = await cc.request<{ results: { errorCode: number }[] }>(37, 1, { topics: [{ name: 'grow', count: 6, assignments: null }], timeoutMs: 5000, validateOnly: false });
       expect(cp.results[0].errorCode).toBe(0);
     } finally {
-      conn.close();
+      cc.close();
     }
     const grown = await until('6 partitions with leaders', 10_000, async () => {
       const m = await metadata(brokers.get(2)!.bootstrap, ['grow']);
@@ -241,7 +243,7 @@ describe.skipIf(!zooKeeperAvailable())('native brokers as a ZooKeeper-mode clust
       expect(after.topics[0].partitions[i].offlineReplicas).toEqual([victim]);
     }
     // A topic deleted while the broker is away is deleted there too when it returns (ZooKeeper is the truth).
-    const [hd, pd] = brokers.get(1)!.bootstrap.split(':');
+    const [hd, pd] = brokers.get(first.controllerId)!.bootstrap.split(':');
     const del = await WireConnection.connect({ host: hd, port: Number(pd), connectTimeoutMs: 5000 });
     try {
       const dt = await del.request<{ responses: { errorCode: number }[] }>(20, 4, { topicNames: ['grow'], topics: [], timeoutMs: 5000 });
@@ -323,16 +325,20 @@ describe.skipIf(!zooKeeperAvailable())('native brokers as a ZooKeeper-mode clust
     expect(new Set(m.topics[0].partitions.map((p) => p.leaderId)).size).toBe(2);
     expect(m.topics[0].partitions.every((p) => p.leaderId !== controller && p.leaderId >= 0)).toBe(true);
 
-    // Deleted through one broker: gone from every live broker's Metadata (and not re-created by the controller).
+    // Deleted at the controller (NOT_CONTROLLER elsewhere): gone from every live broker's Metadata, and not
+    // re-created by the controller.
     const other = [1, 2, 3].find((id) => id !== controller && id !== next)!;
-    const [h3, p3] = brokers.get(other)!.bootstrap.split(':');
-    const conn3 = await WireConnection.connect({ host: h3, port: Number(p3), connectTimeoutMs: 5000 });
-    try {
-      const dt = await conn3.request<{ responses: { errorCode: number }[] }>(20, 4, { topicNames: ['after-failover'], topics: [], timeoutMs: 5000 });
-      expect(dt.responses[0].errorCode).toBe(0);
-    } finally {
-      conn3.close();
-    }
+    const deleteAt = async (id: number) => {
+      const [h3, p3] = brokers.get(id)!.bootstrap.split(':');
+      const conn3 = await WireConnection.connect({ host: h3, port: Number(p3), connectTimeoutMs: 5000 });
+      try {
+        return (await conn3.request<{ responses: { errorCode: number }[] }>(20, 4, { topicNames: ['after-failover'], topics: [], timeoutMs: 5000 })).responses[0].errorCode;
+      } finally {
+        conn3.close();
+      }
+    };
+    expect(await deleteAt(other)).toBe(41);
+    expect(await deleteAt(next)).toBe(0);
     for (const id of [next, other]) {
       await until(`broker ${id} to forget the deleted topic`, 10_000, async () => ((await metadata(brokers.get(id)!.bootstrap)).topics.some((t) => t.name === 'after-failover') ? undefined : true));
     }

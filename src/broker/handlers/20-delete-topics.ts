@@ -4,6 +4,8 @@
  * Codes: UNKNOWN_TOPIC_OR_PARTITION, TOPIC_DELETION_DISABLED (delete.topic.enable=false),
  * INVALID_TOPIC_EXCEPTION for internal topics. Differs from Kafka: deletion is synchronous (no
  * `-delete` directory renamed and removed later). An unknown topic id → UNKNOWN_TOPIC_ID.
+ * In a cluster (zk mode) only the controller deletes (NOT_CONTROLLER elsewhere, as Kafka); the other brokers
+ * drop the topic when ZooKeeper no longer lists it.
  */
 import type { HandlerEntry } from '../dispatch.js';
 import type { DeleteTopicsRequest, DeleteTopicsResponse } from '../../protocol/generated/delete-topics.js';
@@ -29,6 +31,7 @@ export const handler: HandlerEntry<DeleteTopicsRequest, DeleteTopicsResponse> = 
           if (!byId) return { name: null, topicId, errorCode: ErrorCode.UNKNOWN_TOPIC_ID, errorMessage: 'This server does not host this topic ID.' };
           topicName = byId.name;
         }
+        if (b.cluster && b.cluster.controllerId() !== b.nodeId) return { name: topicName, topicId, errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: 'This is not the correct controller for this cluster.' };
         const r = deleteTopic(b, topicName);
         return { name: topicName, topicId: r.topic?.topicId ?? topicId, errorCode: r.errorCode, errorMessage: r.errorMessage };
       }),
