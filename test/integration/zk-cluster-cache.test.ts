@@ -69,6 +69,8 @@ describe.skipIf(!zooKeeperAvailable())('ZkMetadataCache on a real ZooKeeper', ()
       await writer.create(topicPath('t'), topicAssignmentJson('AAAAAAAAAAAAAAAAAAAAAB', new Map([[0, [1]], [1, [2]]])), 'persistent');
       await eventually('topic t', () => cache.topics.has('t'));
       expect(cache.topics.get('t')!.configs.get('retention.ms')).toBe('1000');
+      await writer.setData(topicConfigPath('t'), topicConfigJson({ 'retention.ms': '2000', 'cleanup.policy': 'compact' }));
+      await eventually('altered config', () => cache.topics.get('t')!.configs.get('retention.ms') === '2000' && cache.topics.get('t')!.configs.get('cleanup.policy') === 'compact');
       expect(cache.state('t', 0)).toBeUndefined();
 
       // State written after the topic (as the controller does): the exists-watch catches its creation.

@@ -139,6 +139,26 @@ describe.skipIf(!zooKeeperAvailable())('native brokers as a ZooKeeper-mode clust
     expect(new Set(grown.map((p) => p.leaderId))).toEqual(new Set([1, 2, 3]));
   }, 30_000);
 
+  it('a topic config altered through one broker reaches every broker (through /config/topics)', async () => {
+    const ask = async <T>(id: number, apiKey: number, version: number, body: unknown): Promise<T> => {
+      const [host, port] = brokers.get(id)!.bootstrap.split(':');
+      const conn = await WireConnection.connect({ host, port: Number(port), connectTimeoutMs: 5000 });
+      try {
+        return await conn.request<T>(apiKey, version, body);
+      } finally {
+        conn.close();
+      }
+    };
+    const altered = await ask<{ responses: { errorCode: number }[] }>(1, 44, 0, { resources: [{ resourceType: 2, resourceName: 'grow', configs: [{ name: 'retention.ms', configOperation: 0, value: '12345' }] }], validateOnly: false });
+    expect(altered.responses[0].errorCode).toBe(0);
+    for (const id of [2, 3]) {
+      await until(`broker ${id} to see retention.ms=12345`, 5000, async () => {
+        const d = await ask<{ results: { configs: { name: string; value: string | null }[] }[] }>(id, 32, 1, { resources: [{ resourceType: 2, resourceName: 'grow', configurationKeys: ['retention.ms'] }], includeSynonyms: false, includeDocumentation: false });
+        return d.results[0].configs.find((c) => c.name === 'retention.ms')?.value === '12345' ? true : undefined;
+      });
+    }
+  }, 30_000);
+
   it('answers NOT_LEADER_OR_FOLLOWER from a non-leader, and CreateTopics from a non-controller gets NOT_CONTROLLER', async () => {
     const meta = await metadata(brokers.get(1)!.bootstrap, ['spread']);
     const p = meta.topics[0].partitions.find((x) => x.leaderId !== 1)!;

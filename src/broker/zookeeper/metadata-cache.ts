@@ -186,23 +186,42 @@ export class ZkMetadataCache {
       return;
     }
     const old = this.topics.get(name);
-    let configs = old?.configs;
-    if (!configs) {
-      configs = new Map();
-      const cfg = await client.getData(topicConfigPath(name));
-      if (cfg) {
-        try {
-          const body = JSON.parse(cfg.data) as { config?: Record<string, unknown> };
-          for (const [k, v] of Object.entries(body.config ?? {})) if (typeof v === 'string') configs.set(k, v);
-        } catch {
-          this.logger?.warn(`ignoring unreadable config of topic ${name} in ZooKeeper`);
-        }
-      }
-    }
-    this.topics.set(name, { name, topicId: parsed.topicId, assignment: parsed.assignment, configs });
+    this.topics.set(name, { name, topicId: parsed.topicId, assignment: parsed.assignment, configs: old?.configs ?? new Map() });
+    if (!old) await this.readConfig(client, name);
     this.changed();
     for (const p of parsed.assignment.keys()) {
       if (!this.armed.has(`data:${partitionStatePath(name, p)}`)) await this.readState(client, name, p);
+    }
+  }
+
+  /** /config/topics/<t>, watched: configs altered through any broker reach every broker. */
+  private async readConfig(client: ZkClient, name: string): Promise<void> {
+    const path = topicConfigPath(name);
+    const key = `data:${path}`;
+    const read = (c: ZkClient) => this.readConfig(c, name);
+    const w = this.watcher(client, key, read);
+    let node = await client.getData(path, w);
+    if (!node && w) {
+      this.armed.delete(key);
+      const ew = this.watcher(client, key, read);
+      if (await client.exists(path, ew)) node = await client.getData(path);
+    }
+    const topic = this.topics.get(name);
+    if (!topic) return;
+    const configs = new Map<string, string>();
+    if (node) {
+      try {
+        const body = JSON.parse(node.data) as { config?: Record<string, unknown> };
+        for (const [k, v] of Object.entries(body.config ?? {})) if (typeof v === 'string') configs.set(k, v);
+      } catch {
+        this.logger?.warn(`ignoring unreadable config of topic ${name} in ZooKeeper`);
+        return;
+      }
+    }
+    const same = configs.size === topic.configs.size && [...configs].every(([k, v]) => topic.configs.get(k) === v);
+    if (!same) {
+      topic.configs = configs;
+      this.changed();
     }
   }
 

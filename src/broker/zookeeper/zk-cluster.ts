@@ -148,7 +148,12 @@ export class ZkCluster implements ClusterView {
         }
         if (!local) local = ctx.topics.create(t.name, partitions, new Map(t.configs), t.topicId ?? undefined);
         else if (local.leaderEpochs.length < partitions) ctx.topics.addPartitions(t.name, partitions);
+        const configsChanged = t.configs.size !== local.configs.size || [...t.configs].some(([k, v]) => local!.configs.get(k) !== v);
+        if (configsChanged) ctx.topics.setConfigs(t.name, new Map(t.configs));
         const lc = logConfigOf(ctx.config, local.configs);
+        if (configsChanged) {
+          for (let p = 0; p < partitions; p++) if (ctx.logs.get(t.name, p)) ctx.logs.getOrCreate(t.name, p, local.topicId, lc);
+        }
         for (let p = 0; p < partitions; p++) {
           const state = cache.state(t.name, p);
           if (!state) continue;
