@@ -112,7 +112,7 @@ describe.skipIf(!zooKeeperAvailable())('native brokers as a ZooKeeper-mode clust
   }, 60_000);
 
   it('spreads partitions added with CreatePartitions over the brokers too', async () => {
-    const controller = (await metadata(brokers.get(1)!.bootstrap)).controllerId;
+    const controller = (await metadata(brokers.get(1)!.bootstrap)).controllerId!;
     const [hc, pc] = brokers.get(controller)!.bootstrap.split(':');
     const cc = await WireConnection.connect({ host: hc, port: Number(pc), connectTimeoutMs: 5000 });
     try {
@@ -263,7 +263,7 @@ describe.skipIf(!zooKeeperAvailable())('native brokers as a ZooKeeper-mode clust
       expect(after.topics[0].partitions[i].offlineReplicas).toEqual([victim]);
     }
     // A topic deleted while the broker is away is deleted there too when it returns (ZooKeeper is the truth).
-    const [hd, pd] = brokers.get(first.controllerId)!.bootstrap.split(':');
+    const [hd, pd] = brokers.get(first.controllerId!)!.bootstrap.split(':');
     const del = await WireConnection.connect({ host: hd, port: Number(pd), connectTimeoutMs: 5000 });
     try {
       const dt = await del.request<{ responses: { errorCode: number }[] }>(20, 4, { topicNames: ['grow'], topics: [], timeoutMs: 5000 });
@@ -322,7 +322,7 @@ describe.skipIf(!zooKeeperAvailable())('native brokers as a ZooKeeper-mode clust
 
   it('kill -9 of the controller: another broker takes over and creates topics', async () => {
     const before = await metadata(brokers.get(1)!.bootstrap);
-    const controller = before.controllerId;
+    const controller = before.controllerId!;
     const survivor = [1, 2, 3].find((id) => id !== controller)!;
     await brokers.get(controller)!.kill9();
     const next = await until('a new controller', SESSION_MS + 4000, async () => {
