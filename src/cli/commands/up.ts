@@ -8,17 +8,9 @@ import { upStack } from '../../stack/up.js';
 import { followStack, stopStack } from '../../stack/down.js';
 import { renderSummary } from '../../stack/summary.js';
 import { createOutput } from '../output.js';
-import { addStackOptions, integerOption, stackRequest } from './init.js';
+import { addStackOptions, integerOption, stackRequest, type StackOptions } from './init.js';
 
-interface UpOptions {
-  mode: string;
-  brokers: string;
-  zookeepers?: string;
-  controllers?: string;
-  dir: string;
-  host: string;
-  basePort: string;
-  force?: boolean;
+interface UpOptions extends StackOptions {
   detach?: boolean;
   demo: boolean;
   topic: string;
