@@ -53,3 +53,37 @@ describe('consumer group commands', () => {
     expect(again.stdout.trim().split('\n')).toHaveLength(20);
   });
 });
+
+describe('the demo producer', () => {
+  it('keeps its sequence through a broker restart instead of exiting', async () => {
+    const broker = await startNativeBroker({ mode: 'child' });
+    const cwd = mkdtempSync(join(tmpdir(), 'kstack-demo-producer-'));
+    const child = execFile(process.execPath, [join(ROOT, 'bin', 'kstack.js'), 'produce', 'demo', '-b', broker.bootstrap, '--rate', '50'], { cwd });
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (err += d));
+    try {
+      const seqs = () => [...out.matchAll(/produced seq=(\d+)/g)].map((m) => Number(m[1]));
+      const waitFor = async (check: () => boolean, what: string) => {
+        const deadline = Date.now() + 30_000;
+        while (!check()) {
+          if (Date.now() > deadline) throw new Error(`timed out: ${what}\n${out}\n${err}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      };
+      await waitFor(() => seqs().length >= 5, 'first records');
+      await broker.stop();
+      await waitFor(() => err.includes('failed'), 'a failed send');
+      const before = seqs().length;
+      await broker.restart();
+      await waitFor(() => seqs().length >= before + 5, 'records after the restart');
+      expect(child.exitCode).toBeNull();
+      const all = seqs();
+      expect(all).toEqual(all.map((_, i) => i));
+    } finally {
+      child.kill('SIGTERM');
+      await broker.cleanup();
+    }
+  }, 90_000);
+});

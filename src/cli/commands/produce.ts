@@ -118,9 +118,21 @@ async function produceDemo(send: (m: Message[]) => Promise<unknown>, rate: numbe
   const intervalMs = 1000 / rate;
   const started = Date.now();
   let n = 0;
+  let backoffMs = 250;
   while (!stopping && (count === undefined || n < count)) {
     const record = demoRecord(n, Date.now());
-    const [meta] = (await send([{ key: record.key, value: record.value }])) as { partition: number; baseOffset?: string }[];
+    let meta: { partition: number; baseOffset?: string } | undefined;
+    try {
+      [meta] = (await send([{ key: record.key, value: record.value }])) as { partition: number; baseOffset?: string }[];
+    } catch (err) {
+      // A supervised demo client outlives a broker restart or a leader move: report, back off, send the same
+      // record again (so the sequence stays gap-free).
+      process.stderr.write(`send of seq=${n} failed: ${(err as Error).message}; retrying in ${backoffMs} ms\n`);
+      await new Promise((r) => setTimeout(r, backoffMs));
+      backoffMs = Math.min(backoffMs * 2, 5000);
+      continue;
+    }
+    backoffMs = 250;
     if (!quiet) process.stdout.write(`produced seq=${n} key=${record.key} partition=${meta?.partition ?? '?'} offset=${meta?.baseOffset ?? '?'}\n`);
     n++;
     const wait = started + n * intervalMs - Date.now();
