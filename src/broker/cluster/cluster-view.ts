@@ -24,11 +24,34 @@ export interface PartitionRoute {
   isr: number[];
   /** Replicas whose broker is not registered right now. */
   offlineReplicas: number[];
+  /**
+   * Bumped by every change of leader or ISR (KRaft's partition epoch; the state znode's version in zk mode).
+   * An ISR change must name the epoch it starts from, so a stale leader's change is refused.
+   */
+  partitionEpoch: number;
+}
+
+/** A leader's request to change a partition's ISR (kraft: AlterPartition to the controller; zk: the state znode). */
+export interface AlterIsrRequest {
+  topic: string;
+  partition: number;
+  leaderEpoch: number;
+  partitionEpoch: number;
+  isr: number[];
+}
+
+export interface AlterIsrResult {
+  /** NONE, or FENCED_LEADER_EPOCH / INVALID_UPDATE_VERSION (stale), NOT_CONTROLLER, REQUEST_TIMED_OUT, … */
+  errorCode: number;
+  /** The partition's state after the change (or as the controller has it when the change was refused). */
+  route?: PartitionRoute;
 }
 
 export interface ClusterTopicRequest {
   name: string;
   partitions: number;
+  /** Replicas per partition; at most the number of live brokers. */
+  replicationFactor: number;
   configs: ReadonlyMap<string, string>;
   /** Internal topics (`__consumer_offsets`) may be created by the broker itself. */
   internal?: boolean;
@@ -54,6 +77,10 @@ export interface ClusterView {
    * with its partition state, or with REQUEST_TIMED_OUT after `timeoutMs` (the topic may still appear).
    */
   createTopic(request: ClusterTopicRequest, timeoutMs: number): Promise<ClusterTopicResult>;
+  /** Changes a partition's ISR, as its leader (replication: shrink on lagging followers, expand on caught-up ones). */
+  alterIsr(request: AlterIsrRequest): Promise<AlterIsrResult>;
+  /** Calls `listener` after every change of brokers, leaders or ISRs this broker has applied; returns unsubscribe. */
+  onChange(listener: () => void): () => void;
 }
 
 /** True when this broker leads the partition (always, without a cluster). */
@@ -84,5 +111,7 @@ export function joiningCluster(): ClusterView {
     isLive: () => false,
     partition: () => undefined,
     createTopic: async () => ({ errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: 'The broker is still joining the cluster' }),
+    alterIsr: async () => ({ errorCode: ErrorCode.NOT_CONTROLLER }),
+    onChange: () => () => {},
   };
 }

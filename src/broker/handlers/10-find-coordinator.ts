@@ -21,7 +21,7 @@ async function lookupInCluster(key: string, ctx: RequestContext, cluster: Cluste
   const fail = (errorCode: number, errorMessage: string): Coordinator => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage });
   if (!b.groups) return fail(E.COORDINATOR_NOT_AVAILABLE, 'The group coordinator is not available.');
   if (!b.topics.get(OFFSETS_TOPIC)) {
-    const r = await cluster.createTopic({ name: OFFSETS_TOPIC, partitions: b.config.offsetsTopicNumPartitions, configs: offsetsTopicConfigs(b), internal: true }, 5000);
+    const r = await cluster.createTopic({ name: OFFSETS_TOPIC, partitions: b.config.offsetsTopicNumPartitions, replicationFactor: 1, configs: offsetsTopicConfigs(b), internal: true }, 5000);
     if (r.errorCode !== E.NONE && !b.topics.get(OFFSETS_TOPIC)) b.logger.info(`__consumer_offsets not ready yet: ${r.errorMessage ?? r.errorCode}`);
   }
   const route = cluster.partition(OFFSETS_TOPIC, b.groups.partitionFor(key));

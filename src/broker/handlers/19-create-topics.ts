@@ -39,7 +39,7 @@ async function createInCluster(b: BrokerContext, cluster: ClusterView, t: Creata
   const overrides = new Map<string, string>();
   for (const [k, v] of configs) if (v !== null) overrides.set(k, v.trim());
   if (!validateOnly) {
-    const r = await cluster.createTopic({ name: t.name, partitions, configs: overrides }, Math.max(timeoutMs, 1000));
+    const r = await cluster.createTopic({ name: t.name, partitions, replicationFactor: 1, configs: overrides }, Math.max(timeoutMs, 1000));
     if (r.errorCode !== ErrorCode.NONE) return res(r.errorCode, r.errorMessage);
   }
   return { name: t.name, errorCode: 0, errorMessage: null, topicId: b.topics.get(t.name)?.topicId ?? ZERO_UUID, numPartitions: partitions, replicationFactor: rf, configs: topicConfigEntries(b, configs), topicConfigErrorCode: 0 };

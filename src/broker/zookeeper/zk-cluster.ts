@@ -14,7 +14,7 @@
  * zkVersion-conditional writes fencing a stale controller (a deposed controller's in-flight write can land).
  */
 import type { BrokerContext } from '../context.js';
-import type { ClusterBroker, ClusterTopicRequest, ClusterTopicResult, ClusterView, PartitionRoute } from '../cluster/cluster-view.js';
+import type { AlterIsrRequest, AlterIsrResult, ClusterBroker, ClusterTopicRequest, ClusterTopicResult, ClusterView, PartitionRoute } from '../cluster/cluster-view.js';
 import { assignReplicas, nextLeaderState } from '../cluster/assignment.js';
 import { checkCreateTopic, logConfigOf } from '../metadata/topic-admin.js';
 import { newTopicId } from '../metadata/topic-registry.js';
@@ -68,10 +68,10 @@ export class ZkCluster implements ClusterView {
     if (!replicas) return undefined;
     const state = this.cache.state(topic, partition);
     const offlineReplicas = replicas.filter((r) => !this.cache.brokers.has(r));
-    if (!state) return { leader: -1, leaderEpoch: -1, replicas: [...replicas], isr: [], offlineReplicas };
+    if (!state) return { leader: -1, leaderEpoch: -1, replicas: [...replicas], isr: [], offlineReplicas, partitionEpoch: -1 };
     // A leader whose registration is gone is not served, even before the controller has moved it.
     const leader = state.leader >= 0 && this.cache.brokers.has(state.leader) ? state.leader : -1;
-    return { leader, leaderEpoch: state.leaderEpoch, replicas: [...replicas], isr: [...state.isr], offlineReplicas };
+    return { leader, leaderEpoch: state.leaderEpoch, replicas: [...replicas], isr: [...state.isr], offlineReplicas, partitionEpoch: state.leaderEpoch };
   }
 
   async createTopic(request: ClusterTopicRequest, timeoutMs: number): Promise<ClusterTopicResult> {
@@ -100,6 +100,16 @@ export class ZkCluster implements ClusterView {
       return { errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: `Topic ${request.name} was written to ZooKeeper but its partitions have no state yet after ${timeoutMs} ms`, topicId };
     }
     return { errorCode: ErrorCode.NONE, errorMessage: null, topicId };
+  }
+
+  onChange(listener: () => void): () => void {
+    this.waiters.add(listener);
+    return () => this.waiters.delete(listener);
+  }
+
+  /** ISR changes need replication, which zk mode does not do yet: refused. */
+  async alterIsr(_request: AlterIsrRequest): Promise<AlterIsrResult> {
+    return { errorCode: ErrorCode.INVALID_REQUEST };
   }
 
   /** Resolves true once `cond()` holds (checked after every metadata change), false after `timeoutMs`. */
