@@ -6,7 +6,8 @@
  * - partition state transitions the controller makes when brokers come and go: a partition whose leader is gone
  *   gets the first live ISR member, or no leader (-1) when none is left — Kafka's behaviour without unclean
  *   leader election, so with replication factor 1 the partition is unavailable until its broker returns. The
- *   ISR keeps its last member then, so that member can lead again when it returns.
+ *   ISR keeps its last member then, so that member can lead again when it returns;
+ * - the leader's ISR decisions (replication/isr-policy.ts) are separate: they need follower positions.
  */
 
 export interface LeaderState {
@@ -43,23 +44,31 @@ export function assignReplicas(brokers: readonly number[], partitions: number, r
 
 /**
  * The state a partition should have given its replicas and the live brokers; null when the current state is
- * right as it is. `current` undefined = a new partition.
+ * right as it is. `current` undefined = a new partition (ISR = its live replicas).
+ * - Leader alive: dead followers leave the ISR (Kafka's controller does this on broker loss); a follower that
+ *   comes back does NOT rejoin here: its leader adds it once it has caught up (alterIsr).
+ * - Leader gone: the first live ISR member in replica order leads at the next epoch; with none, the partition is
+ *   offline (leader -1) and the ISR keeps its last members, so one of them can lead when it returns — unless
+ *   `uncleanLeaderElection` (unclean.leader.election.enable=true), which elects the first live replica even
+ *   though it may miss committed records.
  */
-export function nextLeaderState(current: LeaderState | undefined, replicas: readonly number[], live: ReadonlySet<number>): LeaderState | null {
+export function nextLeaderState(current: LeaderState | undefined, replicas: readonly number[], live: ReadonlySet<number>, opts: { uncleanLeaderElection?: boolean } = {}): LeaderState | null {
   const liveReplicas = replicas.filter((r) => live.has(r));
   if (!current) {
     const leader = liveReplicas[0] ?? -1;
     return { leader, leaderEpoch: 0, isr: liveReplicas.length > 0 ? liveReplicas : [...replicas] };
   }
   if (current.leader >= 0 && live.has(current.leader)) {
-    // Leader fine: drop dead followers from the ISR (no replication means nobody rejoins it by catching up).
     const isr = current.isr.filter((r) => live.has(r));
     if (!isr.includes(current.leader)) isr.unshift(current.leader);
     return sameMembers(isr, current.isr) ? null : { ...current, isr };
   }
-  // Leader gone (or none): elect the first live ISR member in replica order; none → offline, keep the ISR.
   const candidates = replicas.filter((r) => live.has(r) && current.isr.includes(r));
-  const leader = candidates[0] ?? -1;
+  let leader = candidates[0] ?? -1;
+  if (leader === -1 && opts.uncleanLeaderElection && liveReplicas.length > 0) {
+    leader = liveReplicas[0];
+    return { leader, leaderEpoch: current.leaderEpoch + 1, isr: [leader] };
+  }
   if (leader === -1) {
     if (current.leader === -1) return null;
     return { leader: -1, leaderEpoch: current.leaderEpoch + 1, isr: current.isr };

@@ -74,7 +74,7 @@ function describe(b: BrokerContext, t: TopicInfo): MetadataResponseTopic {
 
 /** Auto-creation in a cluster: written to the cluster, answered once the partitions have state (or not yet). */
 async function autoCreateInCluster(b: BrokerContext, cluster: ClusterView, name: string): Promise<MetadataResponseTopic> {
-  const r = await cluster.createTopic({ name, partitions: b.config.numPartitions, replicationFactor: 1, configs: new Map() }, AUTO_CREATE_WAIT_MS);
+  const r = await cluster.createTopic({ name, partitions: b.config.numPartitions, replicationFactor: b.config.defaultReplicationFactor, configs: new Map() }, AUTO_CREATE_WAIT_MS);
   const t = b.topics.get(name);
   if (t) return describeClusterTopic(t, cluster);
   if (r.errorCode === ErrorCode.NONE || r.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS || r.errorCode === ErrorCode.REQUEST_TIMED_OUT) return errorTopic(name, ErrorCode.LEADER_NOT_AVAILABLE);

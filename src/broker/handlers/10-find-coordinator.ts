@@ -4,7 +4,9 @@
  * Like Kafka, a group lookup creates `__consumer_offsets` on first use. v3+ is flexible; v4 batches keys
  * (KIP-699) and answers per key in `coordinators` (the Java client 3.x uses it).
  * In a cluster (zk mode) a group's coordinator is the leader of its `__consumer_offsets` partition (created
- * through the cluster on first use); no leader → COORDINATOR_NOT_AVAILABLE, and clients retry. Transactional ids
+ * through the cluster on first use, with offsets.topic.replication.factor replicas — as Kafka, fewer live brokers
+ * than that leave it uncreated and the answer is COORDINATOR_NOT_AVAILABLE until enough brokers are up); no
+ * leader → COORDINATOR_NOT_AVAILABLE, and clients retry. Transactional ids
  * still answer this broker (transactions are not implemented).
  */
 import type { HandlerEntry, RequestContext } from '../dispatch.js';
@@ -21,7 +23,7 @@ async function lookupInCluster(key: string, ctx: RequestContext, cluster: Cluste
   const fail = (errorCode: number, errorMessage: string): Coordinator => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage });
   if (!b.groups) return fail(E.COORDINATOR_NOT_AVAILABLE, 'The group coordinator is not available.');
   if (!b.topics.get(OFFSETS_TOPIC)) {
-    const r = await cluster.createTopic({ name: OFFSETS_TOPIC, partitions: b.config.offsetsTopicNumPartitions, replicationFactor: 1, configs: offsetsTopicConfigs(b), internal: true }, 5000);
+    const r = await cluster.createTopic({ name: OFFSETS_TOPIC, partitions: b.config.offsetsTopicNumPartitions, replicationFactor: b.config.getInt('offsets.topic.replication.factor'), configs: offsetsTopicConfigs(b), internal: true }, 5000);
     if (r.errorCode !== E.NONE && !b.topics.get(OFFSETS_TOPIC)) b.logger.info(`__consumer_offsets not ready yet: ${r.errorMessage ?? r.errorCode}`);
   }
   const route = cluster.partition(OFFSETS_TOPIC, b.groups.partitionFor(key));

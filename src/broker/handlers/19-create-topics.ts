@@ -2,36 +2,35 @@
  * CreateTopics (key 19), versions 0-7 (v5+ flexible: the response carries the partition count, replication
  * factor and every config of the new topic with its source; v7 its topic id).
  * Kafka's checks and codes: INVALID_TOPIC_EXCEPTION (name), TOPIC_ALREADY_EXISTS (36), INVALID_PARTITIONS (37),
- * INVALID_REPLICATION_FACTOR (38; only 1 broker), INVALID_CONFIG (40), INVALID_REQUEST for a topic named twice
+ * INVALID_REPLICATION_FACTOR (38), INVALID_CONFIG (40), INVALID_REQUEST for a topic named twice
  * in one request or for manual assignments together with partitions/replication factor; validate_only checks
  * everything and creates nothing. -1 partitions / replication factor (v4+) = the broker defaults.
  * Differs from Kafka: manual replica assignments must name only this node; topics are created at once (no
  * timeout wait needed).
  * In a cluster (zk mode): only the controller creates topics — any other broker answers NOT_CONTROLLER (41) so
  * admin clients retry at the controller from Metadata, as with Kafka; the assignment spreads partitions over the
- * live brokers and the answer waits (up to the request's timeout_ms) for their partition state. Partitions have
- * one replica (the native brokers do not replicate): replication factor -1 means 1, more is refused, and manual
- * assignments are refused.
+ * live brokers and the answer waits (up to the request's timeout_ms) for their partition state. Replication
+ * factor -1 means default.replication.factor; more than the live brokers is INVALID_REPLICATION_FACTOR with
+ * Kafka's message; manual assignments are refused. Standalone: replication factor 1 only.
  */
-import type { HandlerEntry } from '../dispatch.js';
+import type { HandlerEntry, RequestContext } from '../dispatch.js';
 import type { CreatableTopicResult, CreateTopicsRequest, CreateTopicsResponse } from '../../protocol/generated/create-topics.js';
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import { checkCreateTopic, createTopic } from '../metadata/topic-admin.js';
 import { topicConfigEntries } from './support/configs.js';
-import type { BrokerContext } from '../context.js';
 import type { CreatableTopic } from '../../protocol/generated/create-topics.js';
 import type { ClusterView } from '../cluster/cluster-view.js';
 
 const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA';
 
-async function createInCluster(b: BrokerContext, cluster: ClusterView, t: CreatableTopic, validateOnly: boolean, timeoutMs: number): Promise<CreatableTopicResult> {
+async function createInCluster(ctx: RequestContext, cluster: ClusterView, t: CreatableTopic, validateOnly: boolean, timeoutMs: number): Promise<CreatableTopicResult> {
+  const b = ctx.broker;
   const res = (errorCode: number, errorMessage: string | null): CreatableTopicResult => ({ name: t.name, errorCode, errorMessage, topicId: ZERO_UUID, numPartitions: -1, replicationFactor: -1, configs: [], topicConfigErrorCode: 0 });
   if (cluster.controllerId() !== b.nodeId) return res(ErrorCode.NOT_CONTROLLER, 'This is not the correct controller for this cluster.');
   if (t.assignments.length > 0) return res(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'Manual replica assignments are not supported by the kstack native cluster; give numPartitions instead');
-  const rf = t.replicationFactor === -1 ? 1 : t.replicationFactor;
-  if (rf !== 1) {
-    return res(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor ${rf} cannot be reached: the kstack native brokers do not replicate partitions; use replication factor 1 (or --engine kafka for replication)`);
-  }
+  const rf = t.replicationFactor === -1 ? b.config.defaultReplicationFactor : t.replicationFactor;
+  const live = cluster.liveBrokers(ctx.connection.listenerName).length;
+  if (rf > live) return res(ErrorCode.INVALID_REPLICATION_FACTOR, `Replication factor: ${rf} larger than available brokers: ${live}.`);
   const partitions = t.numPartitions === -1 ? b.config.numPartitions : t.numPartitions;
   const configs = new Map(t.configs.map((c) => [c.name, c.value] as [string, string | null]));
   const check = checkCreateTopic(b, t.name, partitions, rf, configs);
@@ -39,7 +38,7 @@ async function createInCluster(b: BrokerContext, cluster: ClusterView, t: Creata
   const overrides = new Map<string, string>();
   for (const [k, v] of configs) if (v !== null) overrides.set(k, v.trim());
   if (!validateOnly) {
-    const r = await cluster.createTopic({ name: t.name, partitions, replicationFactor: 1, configs: overrides }, Math.max(timeoutMs, 1000));
+    const r = await cluster.createTopic({ name: t.name, partitions, replicationFactor: rf, configs: overrides }, Math.max(timeoutMs, 1000));
     if (r.errorCode !== ErrorCode.NONE) return res(r.errorCode, r.errorMessage);
   }
   return { name: t.name, errorCode: 0, errorMessage: null, topicId: b.topics.get(t.name)?.topicId ?? ZERO_UUID, numPartitions: partitions, replicationFactor: rf, configs: topicConfigEntries(b, configs), topicConfigErrorCode: 0 };
@@ -59,7 +58,7 @@ export const handler: HandlerEntry<CreateTopicsRequest, CreateTopicsResponse> = 
         req.topics.map((t) =>
           seen.get(t.name)! > 1
             ? { name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Create topics request from client \`${ctx.clientId}\` contains multiple entries for the following topics: ${t.name}`, topicId: ZERO_UUID, numPartitions: -1, replicationFactor: -1, configs: [], topicConfigErrorCode: 0 }
-            : createInCluster(b, cluster, t, req.validateOnly, req.timeoutMs),
+            : createInCluster(ctx, cluster, t, req.validateOnly, req.timeoutMs),
         ),
       ).then((topics) => ({ throttleTimeMs: 0, topics }));
     }

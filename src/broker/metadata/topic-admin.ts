@@ -59,7 +59,8 @@ export function checkCreateTopic(broker: BrokerContext, name: string, numPartiti
   if (collision) return err(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${name}' collides with existing topic: ${collision.name}`);
   if (numPartitions !== -1 && numPartitions < 1) return err(ErrorCode.INVALID_PARTITIONS, 'Number of partitions must be larger than 0.');
   if (replicationFactor !== -1 && replicationFactor < 1) return err(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0.');
-  if (replicationFactor > 1) {
+  // A cluster checks the factor against its live brokers when it assigns replicas (cluster/assignment.ts).
+  if (replicationFactor > 1 && !broker.cluster) {
     return err(ErrorCode.INVALID_REPLICATION_FACTOR, `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only 1 broker(s) are registered.`);
   }
   return checkTopicConfigs(broker.config, configs);

@@ -72,7 +72,7 @@ export async function attachZooKeeper(ctx: BrokerContext, opts: ZkAttachOptions)
 }
 
 /**
- * Partitions added or configs changed through this broker. New partitions (one replica each) continue the
+ * Partitions added or configs changed through this broker. New partitions (as many replicas as partition 0) continue the
  * round-robin over the live brokers from where the existing ones stop, as Kafka's assignment for added
  * partitions does.
  */
@@ -83,7 +83,9 @@ async function publishChange(membership: ZkMembership, cache: ZkMetadataCache, t
   if (live.length === 0) live.push(membership.brokerId);
   const first = assignment.get(0)?.[0];
   const start = first !== undefined && live.includes(first) ? live.indexOf(first) : 0;
-  const spread = assignReplicas(live, topic.leaderEpochs.length, 1, start);
+  // Added partitions keep the topic's replication factor (capped by the live brokers).
+  const rf = Math.max(1, Math.min(assignment.get(0)?.length ?? 1, live.length));
+  const spread = assignReplicas(live, topic.leaderEpochs.length, rf, start);
   for (let p = 0; p < topic.leaderEpochs.length; p++) if (!assignment.has(p)) assignment.set(p, spread.get(p)!);
   await membership.updateTopic(topic.name, topic.topicId, assignment, Object.fromEntries(topic.configs));
 }

@@ -243,9 +243,9 @@ export class ZkMetadataCache {
       return;
     }
     try {
-      const state = parsePartitionState(node.data);
+      const state = { ...parsePartitionState(node.data), zkVersion: node.version };
       const old = this.states.get(k);
-      if (!old || old.leader !== state.leader || old.leaderEpoch !== state.leaderEpoch || old.isr.join() !== state.isr.join()) {
+      if (!old || old.zkVersion !== state.zkVersion || old.leader !== state.leader || old.leaderEpoch !== state.leaderEpoch || old.isr.join() !== state.isr.join()) {
         this.states.set(k, state);
         this.changed();
       }

@@ -215,14 +215,25 @@ export class ZkMembership {
     return client.create(topicPath(topic), topicAssignmentJson(topicId, assignment), 'persistent');
   }
 
-  /** Writes (creates or replaces) a partition's leader state; the controller's job. */
-  async writePartitionState(topic: string, partition: number, state: { leader: number; leaderEpoch: number; isr: number[] }): Promise<void> {
+  /**
+   * Writes a partition's leader state: the controller's job, and a leader's for its ISR (as a Kafka 2.x leader
+   * did). `expectedVersion` undefined creates the znode (version 0; null when it exists already), otherwise the
+   * write is conditional on the znode's version (zkVersion): resolves the new version, or null when someone wrote
+   * in between (the caller re-reads and decides again).
+   */
+  async writePartitionState(topic: string, partition: number, state: { leader: number; leaderEpoch: number; isr: number[] }, expectedVersion?: number): Promise<number | null> {
     const client = this.requireClient();
     const statePath = partitionStatePath(topic, partition);
     const json = partitionStateJson({ controllerEpoch: Math.max(this.controllerEpoch, 1), ...state });
-    if (await client.exists(statePath)) return client.setData(statePath, json);
+    if (expectedVersion !== undefined) return client.setDataIfVersion(statePath, json, expectedVersion);
     await client.mkdirp(statePath.slice(0, statePath.lastIndexOf('/')));
-    if (!(await client.create(statePath, json, 'persistent'))) await client.setData(statePath, json);
+    return (await client.create(statePath, json, 'persistent')) ? 0 : null;
+  }
+
+  /** The partition state znode as it is now (with its version), or null when it does not exist. */
+  async readPartitionState(topic: string, partition: number): Promise<{ data: string; version: number } | null> {
+    const node = await this.requireClient().getData(partitionStatePath(topic, partition));
+    return node ? { data: node.data, version: node.version } : null;
   }
 
   /** Removes a deleted topic's znodes (what Kafka's controller does once deletion completes). */

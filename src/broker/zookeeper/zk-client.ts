@@ -79,10 +79,10 @@ export class ZkClient {
   }
 
   /** Returns the data, or null when the znode does not exist. */
-  getData(path: string, watcher?: () => void): Promise<{ data: string; ephemeralOwner: string } | null> {
+  getData(path: string, watcher?: () => void): Promise<{ data: string; ephemeralOwner: string; version: number } | null> {
     return new Promise((resolve, reject) => {
       const callback = (err: Error | zookeeper.Exception | null, data: Buffer, stat: zookeeper.Stat): void => {
-        if (!err) resolve({ data: data ? data.toString('utf8') : '', ephemeralOwner: stat.ephemeralOwner.toString('hex') });
+        if (!err) resolve({ data: data ? data.toString('utf8') : '', ephemeralOwner: stat.ephemeralOwner.toString('hex'), version: stat.version });
         else if (isZkError(err, Exception.NO_NODE)) resolve(null);
         else reject(err);
       };
@@ -93,6 +93,20 @@ export class ZkClient {
 
   setData(path: string, data: string): Promise<void> {
     return new Promise((resolve, reject) => this.client.setData(path, Buffer.from(data), (err) => (err ? reject(err) : resolve())));
+  }
+
+  /**
+   * Writes only when the znode's version is still `expectedVersion` (Kafka's conditional updates: a stale
+   * writer loses). Resolves the new version, or null when the version moved on (BADVERSION) or the znode is gone.
+   */
+  setDataIfVersion(path: string, data: string, expectedVersion: number): Promise<number | null> {
+    return new Promise((resolve, reject) =>
+      this.client.setData(path, Buffer.from(data), expectedVersion, (err, stat) => {
+        if (!err) resolve(stat.version);
+        else if (isZkError(err, Exception.BAD_VERSION) || isZkError(err, Exception.NO_NODE)) resolve(null);
+        else reject(err);
+      }),
+    );
   }
 
   /** Children names, or [] when the znode does not exist. */

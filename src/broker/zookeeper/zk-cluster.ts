@@ -10,13 +10,17 @@
  *   a topic removed from ZooKeeper is deleted here too;
  * - topic creation from any broker: the assignment is written to /brokers/topics/<t>, spread over the live
  *   brokers with Kafka's rack-unaware scheme from a rotating start.
- * Not done: replication (partitions have one replica: the native brokers do not copy data between them) and
- * zkVersion-conditional writes fencing a stale controller (a deposed controller's in-flight write can land).
+ * - ISR changes from partition leaders (alterIsr): a conditional write of the state znode at the version the leader
+ *   knows (the partition epoch = the znode's version, Kafka's zkVersion), as a Kafka 2.x leader updated its ISR;
+ *   a stale leader epoch is FENCED_LEADER_EPOCH, a stale version INVALID_UPDATE_VERSION. The controller's own
+ *   writes are conditional too, so the two never overwrite each other's change unseen.
+ * Replication itself (followers, high watermark, ISR policy) is replication/replica-manager.ts, over ClusterView.
  */
 import type { BrokerContext } from '../context.js';
 import type { AlterIsrRequest, AlterIsrResult, ClusterBroker, ClusterTopicRequest, ClusterTopicResult, ClusterView, PartitionRoute } from '../cluster/cluster-view.js';
-import { assignReplicas, nextLeaderState } from '../cluster/assignment.js';
-import { checkCreateTopic, logConfigOf } from '../metadata/topic-admin.js';
+import { AssignmentError, assignReplicas, nextLeaderState } from '../cluster/assignment.js';
+import { checkCreateTopic, effectiveTopicConfig, logConfigOf } from '../metadata/topic-admin.js';
+import { parsePartitionState } from './znodes.js';
 import { newTopicId } from '../metadata/topic-registry.js';
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import type { ZkMembership } from './registration.js';
@@ -71,11 +75,11 @@ export class ZkCluster implements ClusterView {
     if (!state) return { leader: -1, leaderEpoch: -1, replicas: [...replicas], isr: [], offlineReplicas, partitionEpoch: -1 };
     // A leader whose registration is gone is not served, even before the controller has moved it.
     const leader = state.leader >= 0 && this.cache.brokers.has(state.leader) ? state.leader : -1;
-    return { leader, leaderEpoch: state.leaderEpoch, replicas: [...replicas], isr: [...state.isr], offlineReplicas, partitionEpoch: state.leaderEpoch };
+    return { leader, leaderEpoch: state.leaderEpoch, replicas: [...replicas], isr: [...state.isr], offlineReplicas, partitionEpoch: state.zkVersion ?? state.leaderEpoch };
   }
 
   async createTopic(request: ClusterTopicRequest, timeoutMs: number): Promise<ClusterTopicResult> {
-    const check = checkCreateTopic(this.ctx, request.name, request.partitions, 1, new Map(request.configs), request.internal ?? false);
+    const check = checkCreateTopic(this.ctx, request.name, request.partitions, request.replicationFactor, new Map(request.configs), request.internal ?? false);
     if (check.errorCode !== ErrorCode.NONE) return { errorCode: check.errorCode, errorMessage: check.errorMessage };
     // Read the live set from ZooKeeper itself: a broker that just died may still be in the cache for a moment.
     let live: number[];
@@ -85,7 +89,13 @@ export class ZkCluster implements ClusterView {
       return { errorCode: ErrorCode.BROKER_NOT_AVAILABLE, errorMessage: `could not read the live brokers from ZooKeeper: ${String(err)}` };
     }
     if (live.length === 0) return { errorCode: ErrorCode.BROKER_NOT_AVAILABLE, errorMessage: 'No broker is registered in ZooKeeper' };
-    const assignment = assignReplicas(live, request.partitions, 1, this.nextStart++);
+    let assignment: Map<number, number[]>;
+    try {
+      assignment = assignReplicas(live, request.partitions, request.replicationFactor, this.nextStart++);
+    } catch (err) {
+      if (err instanceof AssignmentError) return { errorCode: ErrorCode.INVALID_REPLICATION_FACTOR, errorMessage: err.message };
+      throw err;
+    }
     const topicId = newTopicId();
     let created: boolean;
     try {
@@ -107,9 +117,59 @@ export class ZkCluster implements ClusterView {
     return () => this.waiters.delete(listener);
   }
 
-  /** ISR changes need replication, which zk mode does not do yet: refused. */
-  async alterIsr(_request: AlterIsrRequest): Promise<AlterIsrResult> {
-    return { errorCode: ErrorCode.INVALID_REQUEST };
+  /**
+   * A leader's ISR change: checked against the state this broker has (leader, leader epoch, partition epoch),
+   * then written conditionally on the znode version; a write that loses the race re-reads the znode and answers
+   * INVALID_UPDATE_VERSION with the partition as it is now.
+   */
+  async alterIsr(request: AlterIsrRequest): Promise<AlterIsrResult> {
+    const { topic, partition } = request;
+    const replicas = this.cache.topics.get(topic)?.assignment.get(partition);
+    const state = this.cache.state(topic, partition);
+    if (!replicas || !state) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+    const route = () => this.partition(topic, partition);
+    if (request.leaderEpoch < state.leaderEpoch) return { errorCode: ErrorCode.FENCED_LEADER_EPOCH, route: route() };
+    if (request.leaderEpoch > state.leaderEpoch) return { errorCode: ErrorCode.UNKNOWN_LEADER_EPOCH, route: route() };
+    if (state.leader !== this.ctx.nodeId) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, route: route() };
+    if (request.partitionEpoch !== (state.zkVersion ?? state.leaderEpoch)) return { errorCode: ErrorCode.INVALID_UPDATE_VERSION, route: route() };
+    if (!request.isr.includes(state.leader) || request.isr.some((r) => !replicas.includes(r))) return { errorCode: ErrorCode.INVALID_REQUEST, route: route() };
+    if (request.isr.some((r) => r !== state.leader && !state.isr.includes(r) && !this.cache.brokers.has(r))) return { errorCode: ErrorCode.INELIGIBLE_REPLICA, route: route() };
+    const next = { leader: state.leader, leaderEpoch: state.leaderEpoch, isr: [...request.isr] };
+    let version: number | null;
+    try {
+      version = await this.membership.writePartitionState(topic, partition, next, state.zkVersion ?? 0);
+    } catch (err) {
+      this.ctx.logger.warn(`[Partition ${topic}-${partition} broker=${this.ctx.nodeId}] ISR update failed: ${String(err)}`);
+      return { errorCode: ErrorCode.REQUEST_TIMED_OUT, route: route() };
+    }
+    if (version === null) {
+      await this.refreshState(topic, partition);
+      return { errorCode: ErrorCode.INVALID_UPDATE_VERSION, route: route() };
+    }
+    this.cache.states.set(`${topic}/${partition}`, { controllerEpoch: state.controllerEpoch, ...next, zkVersion: version });
+    this.ctx.logger.info(`[Partition ${topic}-${partition} broker=${this.ctx.nodeId}] ISR updated to ${next.isr.join(',')} (partition epoch ${version})`);
+    this.notify();
+    return { errorCode: ErrorCode.NONE, route: route() };
+  }
+
+  /** Re-reads one state znode into the cache (after a conditional write lost). */
+  private async refreshState(topic: string, partition: number): Promise<void> {
+    try {
+      const node = await this.membership.readPartitionState(topic, partition);
+      if (node) this.cache.states.set(`${topic}/${partition}`, { ...parsePartitionState(node.data), zkVersion: node.version });
+    } catch (err) {
+      this.ctx.logger.warn(`could not re-read the state of ${topic}-${partition}: ${String(err)}`);
+    }
+  }
+
+  private notify(): void {
+    for (const w of [...this.waiters]) {
+      try {
+        w();
+      } catch (err) {
+        this.ctx.logger.error(`cluster change listener failed: ${String(err)}`);
+      }
+    }
   }
 
   /** Resolves true once `cond()` holds (checked after every metadata change), false after `timeoutMs`. */
@@ -168,13 +228,14 @@ export class ZkCluster implements ClusterView {
           const state = cache.state(t.name, p);
           if (!state) continue;
           if (state.leaderEpoch >= 0) ctx.topics.setLeaderEpoch(t.name, p, state.leaderEpoch);
-          if (state.leader === ctx.nodeId && !ctx.logs.get(t.name, p)) {
+          // Every replica has a log: the leader's is written by producers, the followers' by their fetchers.
+          const replicas = t.assignment.get(p) ?? [];
+          if (replicas.includes(ctx.nodeId) && !ctx.logs.get(t.name, p)) {
             ctx.logs.getOrCreate(t.name, p, local.topicId, lc);
-            ctx.logger.info(`[KafkaServer id=${ctx.nodeId}] Leading ${t.name}-${p} (leader epoch ${state.leaderEpoch})`);
+            ctx.logger.info(`[KafkaServer id=${ctx.nodeId}] Created log for ${t.name}-${p} (${state.leader === ctx.nodeId ? 'leader' : 'follower'}, leader epoch ${state.leaderEpoch})`);
           }
           // Start-up opens a log for every partition the registry knows; one this broker is no replica of and
           // that holds nothing is closed and its directory removed (logs live only where their replicas are).
-          const replicas = t.assignment.get(p) ?? [];
           const stray = replicas.includes(ctx.nodeId) ? undefined : ctx.logs.get(t.name, p);
           if (stray && stray.logEndOffset === 0) ctx.logs.deletePartition(t.name, p);
         }
@@ -214,14 +275,21 @@ export class ZkCluster implements ClusterView {
         if (!this.membership.isController || !this.membership.session) return;
         const live = new Set(this.cache.brokers.keys());
         for (const t of [...this.cache.topics.values()]) {
+          const unclean = effectiveTopicConfig(this.ctx.config, t.configs, 'unclean.leader.election.enable') === 'true';
           for (const [p, replicas] of t.assignment) {
             if (!this.membership.isController) return;
             const current = this.cache.state(t.name, p);
-            const next = nextLeaderState(current, replicas, live);
+            const next = nextLeaderState(current, replicas, live, { uncleanLeaderElection: unclean });
             if (!next) continue;
-            await this.membership.writePartitionState(t.name, p, next);
+            const version = await this.membership.writePartitionState(t.name, p, next, current ? (current.zkVersion ?? 0) : undefined);
+            if (version === null) {
+              // A leader changed its ISR (or another controller wrote) meanwhile: decide again from what is there.
+              await this.refreshState(t.name, p);
+              this.reconcileAgain = true;
+              continue;
+            }
             // Written: remember it now, so the next pass does not bump the epoch again before the watch fires.
-            this.cache.states.set(`${t.name}/${p}`, { controllerEpoch: this.membership.epoch, ...next });
+            this.cache.states.set(`${t.name}/${p}`, { controllerEpoch: this.membership.epoch, ...next, zkVersion: version });
             if (current && current.leader !== next.leader) {
               const why = next.leader === -1 ? `no live replica (replicas ${replicas.join(',')}; replication factor ${replicas.length}): offline until one returns` : `new leader ${next.leader}`;
               this.ctx.logger.info(`[Controller id=${this.ctx.nodeId}] ${t.name}-${p}: leader ${current.leader} → ${next.leader} at epoch ${next.leaderEpoch}, ${why}`);

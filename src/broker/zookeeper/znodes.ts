@@ -155,6 +155,8 @@ export interface PartitionState {
   leader: number;
   leaderEpoch: number;
   isr: number[];
+  /** The state znode's version (Kafka's zkVersion, the partition epoch); not part of the JSON. */
+  zkVersion?: number;
 }
 
 export function partitionStateJson(state: PartitionState): string {
