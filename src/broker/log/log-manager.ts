@@ -6,6 +6,9 @@
  *                                      fsynced and recovery need not scan (checkpoint-file.ts format)
  *   log-start-offset-checkpoint        "<topic> <partition> <offset>" per partition whose log start offset is
  *                                      above its first segment's base offset (DeleteRecords, as Kafka writes it)
+ *   replication-offset-checkpoint      "<topic> <partition> <high watermark>" per partition (Kafka's file of the same
+ *                                      name); read at start, used by the replica manager for replicated partitions
+ *                                      (a single node's high watermark is its log end, as before)
  *   .kafka_cleanshutdown               written last by a clean close(); its absence at start means the previous
  *                                      stop was unclean, so every partition in that dir runs recovery. Content as
  *                                      Kafka's CleanShutdownFileHandler (JSON form): {"version":0,"brokerEpoch":-1}
@@ -27,6 +30,7 @@ import { PartitionLog, type PartitionLogOptions } from './partition-log.js';
 export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
 export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint';
+export const REPLICATION_OFFSET_CHECKPOINT = 'replication-offset-checkpoint';
 
 export interface LogManagerOptions {
   logDirs: string[];
@@ -59,6 +63,8 @@ export class LogManager {
   private lastRetention: number;
   private lastCheckpoint: number;
   private closed = false;
+  /** High watermarks from replication-offset-checkpoint at start-up, by "<topic> <partition>". */
+  private readonly checkpointedHw = new Map<string, number>();
 
   private constructor(private readonly opts: LogManagerOptions, cleanShutdown: boolean) {
     this.logDirs = opts.logDirs.map((d) => resolve(d));
@@ -114,6 +120,7 @@ export class LogManager {
     for (const logDir of this.logDirs) {
       const recoveryPoints = readOffsetCheckpoint(join(logDir, RECOVERY_POINT_CHECKPOINT));
       const startOffsets = readOffsetCheckpoint(join(logDir, LOG_START_OFFSET_CHECKPOINT));
+      for (const [k, hw] of readOffsetCheckpoint(join(logDir, REPLICATION_OFFSET_CHECKPOINT))) this.checkpointedHw.set(k, hw);
       for (const { name, topic, partition } of listPartitionDirs(logDir)) {
         const k = key(topic, partition);
         const existing = this.logs.get(k);
@@ -210,6 +217,7 @@ export class LogManager {
     if (!entry) return;
     entry.log.delete();
     this.logs.delete(key(topic, partition));
+    this.checkpointedHw.delete(key(topic, partition));
     this.writeCheckpoints(entry.logDir);
   }
 
@@ -244,7 +252,12 @@ export class LogManager {
     }
   }
 
-  /** Writes both checkpoint files of one log dir (all dirs when undefined). */
+  /** The high watermark replication-offset-checkpoint had for a partition at start-up (undefined: none). */
+  checkpointedHighWatermark(topic: string, partition: number): number | undefined {
+    return this.checkpointedHw.get(key(topic, partition));
+  }
+
+  /** Writes the checkpoint files of one log dir (all dirs when undefined). */
   writeCheckpoints(logDir?: string): void {
     for (const dir of logDir ? [logDir] : this.logDirs) {
       const mine = [...this.logs.values()].filter((e) => e.logDir === dir).map((e) => e.log);
@@ -253,7 +266,19 @@ export class LogManager {
         mine.map((l) => ({ topic: l.topic, partition: l.partition, offset: l.recoveryPoint })),
       );
       this.checkpointLogStartOffsets(dir);
+      this.writeHighWatermarks(dir);
     }
+  }
+
+  /** replication-offset-checkpoint of every log dir (the replica manager calls this on its own, shorter timer). */
+  checkpointHighWatermarks(): void {
+    if (this.closed) return;
+    for (const dir of this.logDirs) this.writeHighWatermarks(dir);
+  }
+
+  private writeHighWatermarks(dir: string): void {
+    const mine = [...this.logs.values()].filter((e) => e.logDir === dir).map((e) => e.log);
+    writeOffsetCheckpoint(join(dir, REPLICATION_OFFSET_CHECKPOINT), mine.map((l) => ({ topic: l.topic, partition: l.partition, offset: l.highWatermark })));
   }
 
   private checkpointLogStartOffsets(logDir: string | undefined): void {

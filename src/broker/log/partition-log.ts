@@ -11,6 +11,11 @@
  * batches with one positioned read. Segments roll by `segment.bytes`, `segment.ms` and full indexes; retention
  * deletes whole old segments by `retention.ms`, `retention.bytes` and the log start offset (DeleteRecords).
  *
+ * Replication: a follower appends the leader's batches as they are (appendAsFollower: offsets, epochs and CRCs
+ * kept, the leader epoch cache learns from them); a replicated log's high watermark is set by the replica
+ * manager (setReplicated) instead of following the log end; truncateTo / truncateFullyAndStartAt cut a
+ * follower back to where it agrees with its leader.
+ *
  * Differences from Apache Kafka: all file work is synchronous (the broker is one thread; only the fsync of a
  * rolled segment goes to libuv's pool); no producer-state snapshots (.snapshot) or aborted-transaction index
  * (.txnindex); no compaction. Recovery validates every batch from the segment holding the recovery point on.
@@ -89,6 +94,8 @@ export class PartitionLog {
   private unflushedMessages = 0;
   private lastFlushTime: number;
   private closed = false;
+  /** Single node: the high watermark is the log end. Replicated: the replica manager moves it. */
+  private hwFollowsEnd = true;
   /** Rolled segments waiting for their background fsync, oldest first (one in flight at a time). */
   private rollFlushQueue: { segment: LogSegment; upTo: number }[] = [];
   private rollFlushBusy = false;
@@ -233,6 +240,16 @@ export class PartitionLog {
     this.hw = Math.min(Math.max(value, this.startOffset), this.logEndOffset);
   }
 
+  /** Replicated partitions: appends no longer move the high watermark (the leader's ISR or the leader's answer does). */
+  setReplicated(replicated: boolean): void {
+    this.hwFollowsEnd = !replicated;
+    if (!replicated) this.hw = this.logEndOffset;
+  }
+
+  get replicated(): boolean {
+    return !this.hwFollowsEnd;
+  }
+
   get recoveryPoint(): number {
     return this.recoveryPointOffset;
   }
@@ -307,10 +324,77 @@ export class PartitionLog {
       throw storageError(this.name, 'write to the log', err);
     }
     this.leaderEpochCache.assign(leaderEpoch, firstOffset);
-    this.hw = this.logEndOffset;
+    if (this.hwFollowsEnd) this.hw = this.logEndOffset;
     this.unflushedMessages += records;
     if (this.unflushedMessages >= cfg.flushIntervalMessages) this.flush();
     return { baseOffset: firstOffset, lastOffset: next - 1, logAppendTime: logAppendTime ? now : -1 };
+  }
+
+  /**
+   * A follower's append: v2 batches exactly as the leader stored them (offsets, partition leader epochs, CRCs
+   * kept). Each batch is checked (framing, magic, CRC) and must start at or after the log end; the leader epoch
+   * cache learns every new epoch from the batches. Batches wholly below the log end (a repeated fetch) are
+   * skipped. Returns the offsets appended (lastOffset < baseOffset when nothing was new).
+   */
+  appendAsFollower(batches: Buffer, now: number): { baseOffset: number; lastOffset: number } {
+    this.ensureOpen();
+    const cfg = this.cfg;
+    const positions: BatchPosition[] = [];
+    const epochs: { epoch: number; offset: number }[] = [];
+    let records = 0;
+    let maxTimestamp = -1;
+    let skip = 0;
+    let expected = this.logEndOffset;
+    for (let pos = 0; pos < batches.length; ) {
+      if (batches.length - pos < BATCH_HEADER_SIZE) break; // a partial trailing batch (size-limited fetch): next time
+      const length = batches.readInt32BE(pos + OFFSET_BATCH_LENGTH);
+      const size = LOG_OVERHEAD + length;
+      if (length < BATCH_HEADER_SIZE - LOG_OVERHEAD) throw new LogAppendError('CORRUPT_MESSAGE', `${this.name}: replicated batch at byte ${pos} has length ${length}`);
+      if (pos + size > batches.length) break;
+      if (batches[pos + OFFSET_MAGIC] !== 2) throw new LogAppendError('CORRUPT_MESSAGE', `${this.name}: replicated batch at byte ${pos} has magic ${batches[pos + OFFSET_MAGIC]}`);
+      const base = readInt64(batches, pos);
+      const last = base + batches.readInt32BE(pos + OFFSET_LAST_OFFSET_DELTA);
+      if (last < expected && positions.length === 0) {
+        skip = pos + size;
+        pos += size;
+        continue;
+      }
+      // An empty log started inside a batch (the leader's log start offset is mid-batch): take the whole batch.
+      const emptyStart = positions.length === 0 && this.active.isEmpty && this.segments.length === 1;
+      if (base < expected && !emptyStart) throw new LogAppendError('CORRUPT_MESSAGE', `${this.name}: replicated batch at offset ${base} overlaps the log end ${expected}`);
+      if (batches.readUInt32BE(pos + OFFSET_CRC) !== crc32c(batches, pos + CRC_START, pos + size)) {
+        throw new LogAppendError('CORRUPT_MESSAGE', `${this.name}: replicated batch at offset ${base} fails its CRC check`);
+      }
+      const batchMax = readInt64(batches, pos + OFFSET_MAX_TIMESTAMP);
+      maxTimestamp = Math.max(maxTimestamp, batchMax);
+      positions.push({ position: pos - skip, baseOffset: base, lastOffset: last, maxTimestamp: batchMax, size });
+      epochs.push({ epoch: batches.readInt32BE(pos + OFFSET_PARTITION_LEADER_EPOCH), offset: base });
+      records += last - base + 1;
+      expected = last + 1;
+      pos += size;
+    }
+    if (positions.length === 0) return { baseOffset: this.logEndOffset, lastOffset: this.logEndOffset - 1 };
+    const first = positions[0];
+    const end = positions[positions.length - 1];
+    const data = batches.subarray(skip, end.position + skip + end.size);
+    if (data.length > cfg.segmentBytes) throw new LogAppendError('RECORD_LIST_TOO_LARGE', `${this.name}: ${data.length} replicated bytes exceed segment.bytes=${cfg.segmentBytes}`);
+    try {
+      this.maybeRollForAppend(data.length, end.lastOffset - this.logEndOffset + 1, maxTimestamp, now);
+      if (!this.active.isEmpty && end.lastOffset - this.active.baseOffset > INT32_MAX) this.roll('relative offset overflow');
+      if (this.active.isEmpty && this.active.baseOffset !== first.baseOffset) {
+        // An empty active segment named for an offset the leader skipped: start it at the first replicated batch.
+        this.segments.pop()!.deleteFiles();
+        this.segments.push(LogSegment.create(this.dir, first.baseOffset, cfg, now));
+      }
+      this.active.append(data, positions);
+    } catch (err) {
+      throw storageError(this.name, 'write replicated batches', err);
+    }
+    for (const e of epochs) this.leaderEpochCache.assign(e.epoch, e.offset);
+    if (this.hwFollowsEnd) this.hw = this.logEndOffset;
+    this.unflushedMessages += records;
+    if (this.unflushedMessages >= cfg.flushIntervalMessages) this.flush();
+    return { baseOffset: first.baseOffset, lastOffset: end.lastOffset };
   }
 
   private timeWaitedForRoll(segment: LogSegment, now: number, messageTimestamp: number): number {
@@ -506,6 +590,22 @@ export class PartitionLog {
     this.hw = Math.min(this.hw, this.logEndOffset);
     this.recoveryPointOffset = Math.min(this.recoveryPointOffset, this.logEndOffset);
     this.leaderEpochCache.truncateFromEnd(this.logEndOffset);
+  }
+
+  /**
+   * Drops the whole log and starts it empty at `offset` (a follower whose leader's log starts past this log's
+   * end). The leader epoch cache is cleared; the fetched batches teach it again.
+   */
+  truncateFullyAndStartAt(offset: number): void {
+    this.ensureOpen();
+    for (const s of this.segments) s.deleteFiles();
+    this.rollFlushQueue = [];
+    this.segments = [LogSegment.create(this.dir, offset, this.cfg, this.clock())];
+    this.startOffset = offset;
+    this.hw = offset;
+    this.recoveryPointOffset = offset;
+    this.leaderEpochCache.truncateFromEnd(Number.MIN_SAFE_INTEGER);
+    this.opts.onLogStartOffsetChange?.(this);
   }
 
   /** Deletes old segments by log start offset, then retention.bytes, then retention.ms (Kafka's order). */
