@@ -107,9 +107,9 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   { name: 'replica.lag.time.max.ms', type: 'long', default: '30000' },
   { name: 'controlled.shutdown.enable', type: 'boolean', default: 'true', ignored: true },
   { name: 'metadata.log.dir', type: 'string', default: null, readOnly: true },
-  { name: 'initial.broker.registration.timeout.ms', type: 'int', default: '60000', ignored: true },
-  { name: 'broker.session.timeout.ms', type: 'int', default: '9000', ignored: true },
-  { name: 'broker.heartbeat.interval.ms', type: 'int', default: '2000', ignored: true },
+  { name: 'initial.broker.registration.timeout.ms', type: 'int', default: '60000', validate: atLeast(1) },
+  { name: 'broker.session.timeout.ms', type: 'int', default: '9000', validate: atLeast(1) },
+  { name: 'broker.heartbeat.interval.ms', type: 'int', default: '2000', validate: atLeast(1) },
 ];
 
 /**

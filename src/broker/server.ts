@@ -15,7 +15,10 @@
  * Only PLAINTEXT listeners are served; SSL / SASL listeners are refused at start with a clear error.
  */
 import type { ZkMembership } from './zookeeper/registration.js';
-import type { RaftController } from './raft/runtime/controller.js';
+import type { RaftController, VoterEndpoint } from './raft/runtime/controller.js';
+import type { MetadataImage } from './kraft/metadata-image.js';
+import type { KraftControllerService } from './kraft/controller-service.js';
+import type { KraftMembership } from './kraft/attach.js';
 import { createServer, type Server, type Socket } from 'node:net';
 import { hostname } from 'node:os';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -204,8 +207,12 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
 
   const producers = new ProducerStateManager(readProducerIdBlock(config.logDirs[0]), (end) => writeProducerIdBlock(config.logDirs[0], end));
   const waiters = new Map<string, Set<() => void>>();
-  // KRaft controller role: the Raft quorum over __cluster_metadata (raft/runtime/), started once listeners are bound.
-  const raft = config.mode === 'kraft' && config.processRoles.includes('controller') ? await openRaft(config, clusterId, plan, logs) : undefined;
+  // KRaft: the Raft quorum over __cluster_metadata (raft/runtime/controller.ts), started once listeners are bound.
+  // A node with the controller role is a voter; a broker-only node of a cluster follows the log as an observer.
+  // Beyond a single combined node, the log carries the cluster's metadata (kraft/: the image every node applies,
+  // the active controller's service, the brokers' registration and heartbeats).
+  const kraft = config.mode === 'kraft' ? await openKraft(config, clusterId, plan, logs) : undefined;
+  const raft = kraft?.raft;
   const table: HandlerTable = createHandlerTable(raft ? [raft.describeQuorumHandler()] : []);
 
   const ctx: BrokerContext = {
@@ -304,11 +311,11 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
   });
   await groups.load();
   ctx.groups = groups;
-  // zk mode: until ZooKeeper registration completes (after binding), answer as a broker joining a cluster.
-  if (config.mode === 'zk') ctx.cluster = joiningCluster();
+  // zk mode / KRaft cluster: until registration completes (after binding), answer as a broker joining a cluster.
+  if (config.mode === 'zk' || (kraft?.image && config.processRoles.includes('broker'))) ctx.cluster = joiningCluster();
 
   const processor = createRequestProcessor(table, ctx);
-  const controllerTable = buildHandlerTable([apiVersionsHandler, ...(raft?.controllerHandlers() ?? [])]);
+  const controllerTable = buildHandlerTable([apiVersionsHandler, ...(raft?.controllerHandlers() ?? []), ...(kraft?.service?.handlers() ?? [])]);
   const controllerProcessor = createRequestProcessor(controllerTable, { ...ctx, handlers: controllerTable });
   const servers: Server[] = [];
   const connections = new Set<Connection>();
@@ -358,6 +365,32 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     throw err;
   }
   raft?.start();
+  kraft?.service?.start();
+
+  // KRaft cluster, broker role: register with the active controller and wait to be unfenced (caught up with the
+  // metadata log); a refusal (duplicate node id, foreign cluster id) stops the start-up with Kafka's message.
+  let kraftMembership: KraftMembership | null = null;
+  if (kraft?.image && config.processRoles.includes('broker')) {
+    try {
+      const { attachKraft } = await import('./kraft/attach.js');
+      kraftMembership = await attachKraft(ctx, {
+        raft: kraft.raft,
+        image: kraft.image,
+        voters: kraft.voters,
+        heartbeatIntervalMs: config.getInt('broker.heartbeat.interval.ms'),
+        registrationTimeoutMs: config.getInt('initial.broker.registration.timeout.ms'),
+      });
+    } catch (err) {
+      for (const s of servers) s.close();
+      for (const c of connections) c.close();
+      kraft.service?.stop();
+      await raft?.stop();
+      await groups.close();
+      logs.close();
+      if ((err as { code?: string }).code === 'KSTACK_BROKER_REGISTRATION') throw new KstackError('KSTACK_BROKER_REGISTRATION', (err as Error).message, { fix: `give every node its own node.id, or stop the other process registered as node ${config.nodeId}`, exitCode: 1, cause: err });
+      throw err;
+    }
+  }
 
   // zk mode: register in ZooKeeper once the advertised endpoints are known; a refusal (duplicate broker id,
   // foreign cluster id, no ensemble) stops the start-up with Kafka's message.
@@ -404,6 +437,8 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
         logger.info(`[KafkaServer id=${config.nodeId}] shutting down`);
         // Deregister first (as Kafka's controlled shutdown does), so ZooKeeper stops routing clients here.
         await zk?.close();
+        await kraftMembership?.close();
+        kraft?.service?.stop();
         await raft?.stop();
         await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))).concat([...connections].map(async (c) => c.close())));
         await groups.close();
@@ -415,18 +450,30 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
   };
 }
 
+interface OpenKraft {
+  raft: RaftController;
+  voters: VoterEndpoint[];
+  /** Set in cluster mode (more than one combined node, or separate roles): the metadata the log carries. */
+  image?: MetadataImage;
+  /** Set on a node with the controller role in cluster mode. */
+  service?: KraftControllerService;
+}
+
 /**
- * Opens the Raft runtime of a KRaft controller: voters from controller.quorum.voters (empty on a single
- * combined node: the quorum is this node alone, on its controller listener), `__cluster_metadata-0/` in
- * metadata.log.dir or the first log dir. Loaded on demand so other modes do not pay for it at start-up.
+ * Opens the KRaft side of a node: voters from controller.quorum.voters (empty on a single combined node: the
+ * quorum is this node alone, on its controller listener), `__cluster_metadata-0/` in metadata.log.dir or the
+ * first log dir. A single combined node keeps the standalone metadata path (it leads every partition); any
+ * other layout is a cluster: the Raft log carries the metadata image, controllers run the controller service.
+ * Loaded on demand so other modes do not pay for it at start-up.
  */
-async function openRaft(config: BrokerConfig, clusterId: string, plan: ListenerPlan, logs: LogManager): Promise<RaftController> {
+async function openKraft(config: BrokerConfig, clusterId: string, plan: ListenerPlan, logs: LogManager): Promise<OpenKraft> {
   const { RaftController } = await import('./raft/runtime/controller.js');
   const { parseVoters } = await import('../listeners/voters.js');
   const fail = (message: string, fix: string, cause?: unknown, code = 'KSTACK_BROKER_CONFIG'): never => {
     logs.close();
     throw new KstackError(code, message, { fix, exitCode: 2, cause });
   };
+  const isController = config.processRoles.includes('controller');
   let voters: { id: number; host: string; port: number }[];
   try {
     voters = parseVoters(config.get('controller.quorum.voters') ?? '');
@@ -434,19 +481,33 @@ async function openRaft(config: BrokerConfig, clusterId: string, plan: ListenerP
     return fail((err as Error).message, 'write controller.quorum.voters as id@host:port,… (every controller\'s CONTROLLER listener)', err);
   }
   if (voters.length === 0) {
+    if (!isController) return fail('a broker-only KRaft node needs controller.quorum.voters to find the controllers', 'set controller.quorum.voters=<id>@<host>:<controller port>,… (the controllers\' CONTROLLER listeners)');
     const own = plan.endpoints.find((e) => plan.controllerNames.has(e.listenerName));
     voters = [{ id: config.nodeId, host: own?.host || '127.0.0.1', port: own?.port ?? 0 }];
   }
-  if (!voters.some((v) => v.id === config.nodeId)) {
+  if (isController && !voters.some((v) => v.id === config.nodeId)) {
     return fail(`node.id ${config.nodeId} has the controller role but is not in controller.quorum.voters (${config.get('controller.quorum.voters')})`, `add ${config.nodeId}@<host>:<controller port> to controller.quorum.voters on every node, or drop controller from process.roles`);
   }
+  if (!isController && voters.some((v) => v.id === config.nodeId)) {
+    return fail(`node.id ${config.nodeId} is in controller.quorum.voters but process.roles has no controller role`, 'add controller to process.roles, or give this broker a node.id outside controller.quorum.voters');
+  }
+  const cluster = !(isController && config.processRoles.includes('broker') && voters.length === 1);
+  let image: MetadataImage | undefined;
+  if (cluster) {
+    const { MetadataImage } = await import('./kraft/metadata-image.js');
+    const metaLogger = getLogger('kafka.server.metadata.BrokerMetadataListener');
+    image = new MetadataImage((offset, err) => metaLogger.error(`Skipped metadata record at offset ${offset}: ${err.message}`));
+  }
+  let raft: RaftController;
   try {
-    return RaftController.open({
+    raft = RaftController.open({
       nodeId: config.nodeId,
       voters,
       clusterId,
       dir: config.get('metadata.log.dir') ?? config.logDirs[0],
       logger: getLogger('kafka.raft.KafkaRaftClient'),
+      stateMachine: image,
+      maxEntriesBetweenSnapshots: image ? 20000 : 0,
       timeouts: {
         electionTimeoutMs: config.getInt('controller.quorum.election.timeout.ms'),
         electionBackoffMaxMs: config.getInt('controller.quorum.election.backoff.max.ms'),
@@ -456,8 +517,20 @@ async function openRaft(config: BrokerConfig, clusterId: string, plan: ListenerP
       },
     });
   } catch (err) {
-    return fail(`cannot open the KRaft metadata log: ${(err as Error).message}`, `restore __cluster_metadata-0 from a backup, or remove it to rejoin the quorum empty`, err, 'KSTACK_BROKER_METADATA');
+    return fail(`cannot open the KRaft metadata log: ${(err as Error).message}`, 'restore __cluster_metadata-0 from a backup, or remove it to rejoin the quorum empty', err, 'KSTACK_BROKER_METADATA');
   }
+  if (!image) return { raft, voters };
+  const img = image;
+  // Listeners of the image (the broker's mirror, the controller's waiters) run once per committed step.
+  raft.onStep((events) => {
+    if (events.some((e) => e.type === 'committed' || e.type === 'snapshot-installed')) img.flushChanges();
+  });
+  let service: KraftControllerService | undefined;
+  if (isController) {
+    const { KraftControllerService } = await import('./kraft/controller-service.js');
+    service = new KraftControllerService({ raft, image, clusterId, nodeId: config.nodeId, sessionTimeoutMs: config.getInt('broker.session.timeout.ms'), logger: getLogger('kafka.controller.QuorumController') });
+  }
+  return { raft, voters, image, service };
 }
 
 /**

@@ -72,16 +72,6 @@ export async function upStack(request: UpRequest, deps: UpDeps): Promise<UpResul
     request.engine === 'kafka'
       ? await deps.phase('apache kafka installation and java', () => createKafkaEngine(request.mode, { kafkaHome: request.kafkaHome, env: deps.platform.env, platform: deps.platform.platform }))
       : null;
-  // The native broker runs one node per stack today: several independent nodes would each claim every partition.
-  // Lifted per mode as multi-broker clusters land (KRaft quorum, ZooKeeper-elected controller).
-  // (Apache Kafka, --engine kafka, runs any number of nodes.) zk mode: the native brokers form a cluster through
-  // ZooKeeper (src/broker/zookeeper/zk-cluster.ts).
-  if (!kafkaEngine && request.mode !== 'zk' && (request.brokers > 1 || request.controllers !== undefined)) {
-    throw new KstackError('KSTACK_NOT_AVAILABLE', `the native engine runs one broker per stack in this version; multi-broker ${request.mode} clusters are not available yet`, {
-      exitCode: 2,
-      fix: `kstack up --mode ${request.mode} --brokers 1   (or render the files for Apache Kafka with kstack init --brokers ${request.brokers}${request.controllers !== undefined ? ` --controllers ${request.controllers}` : ''})`,
-    });
-  }
   const init = await deps.phase('render workspace', () => initWorkspace(request, { platform: deps.platform }));
   const plan = init.plan;
   if (kafkaEngine) await deps.phase(`apache kafka ${kafkaEngine.install.version}: ${plan.mode === 'kraft' ? 'format storage' : 'logging config'}`, () => kafkaEngine.prepare(plan));

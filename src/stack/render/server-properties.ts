@@ -27,6 +27,17 @@ export function renderServerProperties(plan: StackPlan, node: KafkaNodePlan, tem
           { comment: 'The controller quorum: every voter as id@host:port of its CONTROLLER listener.' },
           { key: 'controller.quorum.voters', value: votersValue(plan) },
           { key: 'controller.listener.names', value: node.controllerListener ?? 'CONTROLLER' },
+          ...(isBroker(node)
+            ? [
+                {
+                  comment:
+                    'A dev stack: a broker that stops heartbeating is fenced (and leaves Metadata; its partitions move) after\n' +
+                    '6 s instead of Kafka\'s default 9 s.',
+                },
+                { key: 'broker.heartbeat.interval.ms', value: '1000' },
+                { key: 'broker.session.timeout.ms', value: '6000' },
+              ]
+            : []),
         ]
       : [
           {

@@ -29,9 +29,9 @@ import type { FetchSnapshotRequest } from '../../../protocol/generated/fetch-sna
 import { WireConnection } from '../../../client/wire.js';
 import type { HandlerEntry } from '../../dispatch.js';
 import type { Logger } from '../../../logging/index.js';
-import { RaftNode } from '../node.js';
+import { RaftNode, type ProposeResult } from '../node.js';
 import { RAFT_API_KEYS, MAX_RAFT_API_VERSIONS, apiOf } from '../wire.js';
-import { DEFAULT_RAFT_CONFIG, type RaftConfig, type RaftEvent, type RaftMessage, type RaftMessageType, type RaftOutput } from '../types.js';
+import { DEFAULT_RAFT_CONFIG, type RaftConfig, type RaftEvent, type RaftStateMachine, type RaftMessage, type RaftMessageType, type RaftOutput } from '../types.js';
 import { FileQuorumStateStore, FileRaftLog, FileSnapshotStore, metadataDir } from './storage.js';
 
 export interface VoterEndpoint {
@@ -54,6 +54,15 @@ export interface RaftControllerOptions {
   clock?: () => number;
   /** Timer period driving `tick` (default 20 ms). */
   tickIntervalMs?: number;
+  /** The replicated state machine committed entries are applied to (KRaft: the metadata image). */
+  stateMachine?: RaftStateMachine;
+  /** Take a snapshot of the state machine every this many committed entries (0: never). */
+  maxEntriesBetweenSnapshots?: number;
+}
+
+/** What a step did, for the layers above (the metadata image's listeners, the active controller). */
+export interface RaftStepListener {
+  (events: readonly RaftEvent[]): void;
 }
 
 type Response = RaftMessage['body'];
@@ -95,6 +104,7 @@ export class RaftController {
   private nextInboundId = 1;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private readonly stepListeners = new Set<RaftStepListener>();
 
   private constructor(opts: RaftControllerOptions, node: RaftNode, log: FileRaftLog, config: RaftConfig) {
     this.nodeId = opts.nodeId;
@@ -113,13 +123,20 @@ export class RaftController {
   static open(opts: RaftControllerOptions): RaftController {
     const clock = opts.clock ?? Date.now;
     const dir = metadataDir(opts.dir);
-    const config: RaftConfig = { ...DEFAULT_RAFT_CONFIG, ...stripUndefined(opts.timeouts ?? {}), nodeId: opts.nodeId, voters: opts.voters.map((v) => v.id), clusterId: opts.clusterId };
+    const config: RaftConfig = {
+      ...DEFAULT_RAFT_CONFIG,
+      ...stripUndefined(opts.timeouts ?? {}),
+      ...(opts.maxEntriesBetweenSnapshots !== undefined ? { maxEntriesBetweenSnapshots: opts.maxEntriesBetweenSnapshots } : {}),
+      nodeId: opts.nodeId,
+      voters: opts.voters.map((v) => v.id),
+      clusterId: opts.clusterId,
+    };
     const snapshots = new FileSnapshotStore(dir);
     const log = new FileRaftLog(dir, snapshots.latest()?.id);
     if (log.recoveredBytes > 0) opts.logger.warn(`[RaftManager id=${opts.nodeId}] cut ${log.recoveredBytes} bytes of a torn write off the end of ${dir}`);
     const quorumStore = new FileQuorumStateStore(dir, config.voters, opts.clusterId);
     try {
-      const node = new RaftNode({ config, log, quorumStore, snapshots, random: Math.random, now: clock() });
+      const node = new RaftNode({ config, log, quorumStore, snapshots, stateMachine: opts.stateMachine, random: Math.random, now: clock() });
       return new RaftController(opts, node, log, config);
     } catch (err) {
       log.close();
@@ -129,6 +146,34 @@ export class RaftController {
 
   get logEndOffset(): number {
     return this.log.endOffset;
+  }
+
+  /** The quorum leader this node knows of (-1: none known). */
+  get leaderId(): number {
+    return this.node.currentLeader;
+  }
+
+  get isLeader(): boolean {
+    return this.node.stateName === 'Leader' && !this.stopped;
+  }
+
+  /** A voter's CONTROLLER endpoint (undefined for this node itself and for non-voters). */
+  voterEndpoint(id: number): VoterEndpoint | undefined {
+    return this.peers.get(id)?.endpoint;
+  }
+
+  /** Called after every step that produced events (commits, elections …), once its messages are sent. */
+  onStep(listener: RaftStepListener): () => void {
+    this.stepListeners.add(listener);
+    return () => this.stepListeners.delete(listener);
+  }
+
+  /** Appends values to the log as the leader (refused otherwise); they commit once a majority has them. */
+  propose(values: Buffer[]): ProposeResult {
+    if (this.stopped) return { ok: false, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, leaderId: -1, epoch: this.node.currentEpoch };
+    const out = this.node.propose(values, this.clock());
+    this.dispatch(out);
+    return out.result;
   }
 
   start(): void {
@@ -232,6 +277,15 @@ export class RaftController {
         pending.resolve(m.body);
       } else {
         void this.send(m);
+      }
+    }
+    if (out.events.length > 0) {
+      for (const l of [...this.stepListeners]) {
+        try {
+          l(out.events);
+        } catch (err) {
+          this.logger.error(`[RaftManager id=${this.nodeId}] a metadata listener failed: ${(err as Error).message}`, err);
+        }
       }
     }
   }

@@ -1,0 +1,210 @@
+/**
+ * KraftCluster: a KRaft broker's ClusterView, answered from the MetadataImage its Raft node applies from the
+ * committed `__cluster_metadata` log (the same image on every node):
+ * - brokers: registered and unfenced ones are live (a fenced broker leaves Metadata at once);
+ * - partitions: replicas, ISR, leader (served only while that leader is unfenced), leader and partition epochs;
+ * - the "controller" clients see (Metadata's controllerId) is the lowest active broker id, the same answer on
+ *   every broker: as with Kafka's KRaft brokers, clients never reach the quorum itself — admin requests that
+ *   need the controller land on that broker, which forwards them (CreateTopics through createTopic here,
+ *   deletions, added partitions and config changes through the topic registry observer in attach.ts);
+ * - local mirror: every topic in the image is kept in the broker's TopicRegistry (same topic id, partition
+ *   count, configs, leader epochs) and a log is open for every partition this broker is a replica of; topics
+ *   removed from the image are deleted here.
+ */
+import type { BrokerContext } from '../context.js';
+import type { AlterIsrRequest, AlterIsrResult, ClusterBroker, ClusterTopicRequest, ClusterTopicResult, ClusterView, PartitionRoute } from '../cluster/cluster-view.js';
+import { checkCreateTopic, logConfigOf } from '../metadata/topic-admin.js';
+import { ErrorCode } from '../../protocol/generated/error-codes.js';
+import type { CreateTopicsRequest, CreateTopicsResponse } from '../../protocol/generated/create-topics.js';
+import type { AlterPartitionRequest, AlterPartitionResponse } from '../../protocol/generated/alter-partition.js';
+import type { MetadataImage } from './metadata-image.js';
+import type { ControllerChannel } from './controller-channel.js';
+import { ControllerUnavailableError } from './controller-channel.js';
+
+export class KraftCluster implements ClusterView {
+  /** Off until the broker's start-up has caught up with the metadata log. */
+  active = false;
+  private syncing = false;
+  /** Topics deleted through this broker, skipped by the mirror until the image no longer lists them. */
+  private readonly deleting = new Set<string>();
+  private readonly listeners = new Set<() => void>();
+
+  constructor(
+    private readonly ctx: BrokerContext,
+    readonly image: MetadataImage,
+    private readonly channel: ControllerChannel,
+    private readonly brokerEpoch: () => number,
+  ) {
+    image.onChange(() => {
+      this.sync();
+      for (const l of [...this.listeners]) l();
+    });
+  }
+
+  controllerId(): number {
+    return this.image.activeBrokerIds()[0] ?? -1;
+  }
+
+  isLive(nodeId: number): boolean {
+    const b = this.image.brokers.get(nodeId);
+    return b !== undefined && !b.fenced;
+  }
+
+  liveBrokers(listenerName: string): ClusterBroker[] {
+    const out: ClusterBroker[] = [];
+    for (const id of this.image.activeBrokerIds()) {
+      const b = this.image.brokers.get(id)!;
+      const ep = b.endpoints.find((e) => e.name === listenerName);
+      if (ep) out.push({ nodeId: id, host: ep.host, port: ep.port, rack: b.rack });
+    }
+    return out;
+  }
+
+  partition(topic: string, partition: number): PartitionRoute | undefined {
+    const state = this.image.topics.get(topic)?.partitions.get(partition);
+    if (!state) return undefined;
+    const offlineReplicas = state.replicas.filter((r) => !this.isLive(r));
+    const leader = state.leader >= 0 && this.isLive(state.leader) ? state.leader : -1;
+    return { leader, leaderEpoch: state.leaderEpoch, replicas: [...state.replicas], isr: [...state.isr], offlineReplicas, partitionEpoch: state.partitionEpoch };
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async createTopic(request: ClusterTopicRequest, timeoutMs: number): Promise<ClusterTopicResult> {
+    const check = checkCreateTopic(this.ctx, request.name, request.partitions, request.replicationFactor, new Map(request.configs), request.internal ?? false);
+    if (check.errorCode !== ErrorCode.NONE) return { errorCode: check.errorCode, errorMessage: check.errorMessage };
+    const body: CreateTopicsRequest = {
+      topics: [{ name: request.name, numPartitions: request.partitions, replicationFactor: request.replicationFactor, assignments: [], configs: [...request.configs].map(([name, value]) => ({ name, value })) }],
+      timeoutMs,
+      validateOnly: false,
+    };
+    const deadline = Date.now() + timeoutMs;
+    let res: CreateTopicsResponse;
+    try {
+      res = await this.channel.request<CreateTopicsResponse>(19, 7, body, (r) => r.topics[0]?.errorCode ?? ErrorCode.NONE, deadline);
+    } catch (err) {
+      if (err instanceof ControllerUnavailableError) return { errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: `no active controller answered: ${err.message}` };
+      throw err;
+    }
+    const t = res.topics[0];
+    if (!t) return { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: 'the controller answered without the topic' };
+    if (t.errorCode !== ErrorCode.NONE) return { errorCode: t.errorCode, errorMessage: t.errorMessage ?? null };
+    const topicId = t.topicId;
+    const ready = () => this.ctx.topics.get(request.name)?.topicId === topicId;
+    if (!(await this.waitFor(ready, Math.max(0, deadline - Date.now())))) {
+      return { errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: `Topic ${request.name} was created by the controller but this broker has not applied it yet`, topicId };
+    }
+    return { errorCode: ErrorCode.NONE, errorMessage: null, topicId };
+  }
+
+  async alterIsr(request: AlterIsrRequest): Promise<AlterIsrResult> {
+    const topic = this.image.topics.get(request.topic);
+    if (!topic) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+    const body: AlterPartitionRequest = {
+      brokerId: this.ctx.nodeId,
+      brokerEpoch: BigInt(this.brokerEpoch()),
+      topics: [{ topicName: request.topic, topicId: topic.topicId, partitions: [{ partitionIndex: request.partition, leaderEpoch: request.leaderEpoch, newIsr: request.isr, newIsrWithEpochs: request.isr.map((brokerId) => ({ brokerId, brokerEpoch: -1n })), leaderRecoveryState: 0, partitionEpoch: request.partitionEpoch }] }],
+    };
+    let res: AlterPartitionResponse;
+    try {
+      res = await this.channel.request<AlterPartitionResponse>(56, 2, body, (r) => r.errorCode, Date.now() + 5000);
+    } catch (err) {
+      if (err instanceof ControllerUnavailableError) return { errorCode: ErrorCode.REQUEST_TIMED_OUT };
+      throw err;
+    }
+    const p = res.topics[0]?.partitions[0];
+    if (res.errorCode !== ErrorCode.NONE || !p) return { errorCode: res.errorCode || ErrorCode.UNKNOWN_SERVER_ERROR };
+    if (p.errorCode === ErrorCode.NONE) {
+      // Answer once this broker has applied the change, so the caller's next look at the route agrees.
+      await this.waitFor(() => (this.image.topics.get(request.topic)?.partitions.get(request.partition)?.partitionEpoch ?? -1) >= p.partitionEpoch, 2000);
+    }
+    return { errorCode: p.errorCode, route: this.partition(request.topic, request.partition) };
+  }
+
+  /** Resolves true once `cond()` holds (checked after every applied metadata change), false after `timeoutMs`. */
+  waitFor(cond: () => boolean, timeoutMs: number): Promise<boolean> {
+    if (cond()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        this.listeners.delete(check);
+        resolve(ok);
+      };
+      const check = () => {
+        if (cond()) done(true);
+      };
+      const timer = setTimeout(() => done(false), timeoutMs);
+      timer.unref();
+      this.listeners.add(check);
+    });
+  }
+
+  markDeleting(name: string): void {
+    this.deleting.add(name);
+  }
+
+  get applyingFromImage(): boolean {
+    return this.syncing;
+  }
+
+  /** Mirrors the image's topics into the local registry and opens the logs of this broker's replicas. */
+  sync(): void {
+    const { ctx, image } = this;
+    if (!this.active) return;
+    this.syncing = true;
+    try {
+      for (const name of [...this.deleting]) if (!image.topics.has(name)) this.deleting.delete(name);
+      for (const t of image.topics.values()) {
+        if (this.deleting.has(t.name)) continue;
+        const partitions = t.partitions.size === 0 ? 0 : Math.max(...t.partitions.keys()) + 1;
+        if (partitions === 0) continue;
+        let local = ctx.topics.get(t.name);
+        if (local && local.topicId !== t.topicId) {
+          ctx.logger.info(`[KafkaServer id=${ctx.nodeId}] Topic ${t.name} has id ${t.topicId} in the metadata log, ${local.topicId} here: the local copy is removed`);
+          this.dropLocal(t.name);
+          local = undefined;
+        }
+        if (!local) local = ctx.topics.create(t.name, partitions, new Map(t.configs), t.topicId);
+        else if (local.leaderEpochs.length < partitions) ctx.topics.addPartitions(t.name, partitions);
+        const configsChanged = t.configs.size !== local.configs.size || [...t.configs].some(([k, v]) => local!.configs.get(k) !== v);
+        if (configsChanged) ctx.topics.setConfigs(t.name, new Map(t.configs));
+        const lc = logConfigOf(ctx.config, local.configs);
+        for (const [p, state] of t.partitions) {
+          if (state.leaderEpoch >= 0 && local.leaderEpochs[p] !== state.leaderEpoch) ctx.topics.setLeaderEpoch(t.name, p, state.leaderEpoch);
+          const replica = state.replicas.includes(ctx.nodeId);
+          const open = ctx.logs.get(t.name, p);
+          if (replica && (!open || configsChanged)) {
+            ctx.logs.getOrCreate(t.name, p, t.topicId, lc);
+            if (!open && state.leader === ctx.nodeId) ctx.logger.info(`[KafkaServer id=${ctx.nodeId}] Leading ${t.name}-${p} (leader epoch ${state.leaderEpoch})`);
+          } else if (!replica && open && open.logEndOffset === 0) {
+            // Start-up opens a log for every partition the registry knows; an empty one this broker is no
+            // replica of is closed and its directory removed (logs live only where their replicas are).
+            ctx.logs.deletePartition(t.name, p);
+          }
+        }
+      }
+      for (const local of ctx.topics.list()) {
+        if (!image.topics.has(local.name)) {
+          ctx.logger.info(`[KafkaServer id=${ctx.nodeId}] Topic ${local.name} is no longer in the metadata log: deleting it here`);
+          this.dropLocal(local.name);
+        }
+      }
+    } catch (err) {
+      ctx.logger.error(`could not apply KRaft metadata locally: ${String(err)}`);
+    } finally {
+      this.syncing = false;
+    }
+  }
+
+  private dropLocal(name: string): void {
+    const info = this.ctx.topics.delete(name);
+    if (!info) return;
+    for (let p = 0; p < info.leaderEpochs.length; p++) {
+      this.ctx.logs.deletePartition(name, p);
+      this.ctx.producers.dropPartition(`${name}\u0000${p}`);
+    }
+  }
+}
