@@ -105,6 +105,8 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   { name: 'group.max.size', type: 'int', default: '2147483647', validate: atLeast(1) },
   { name: 'replica.fetch.max.bytes', type: 'int', default: '1048576' },
   { name: 'replica.lag.time.max.ms', type: 'long', default: '30000' },
+  { name: 'replica.fetch.wait.max.ms', type: 'int', default: '500' },
+  { name: 'replica.high.watermark.checkpoint.interval.ms', type: 'long', default: '5000' },
   { name: 'controlled.shutdown.enable', type: 'boolean', default: 'true', ignored: true },
   { name: 'metadata.log.dir', type: 'string', default: null, readOnly: true },
   { name: 'initial.broker.registration.timeout.ms', type: 'int', default: '60000', validate: atLeast(1) },

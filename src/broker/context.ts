@@ -12,6 +12,7 @@ import type { LogManager } from './log/log-manager.js';
 import type { LogConfig } from './log/log-config.js';
 import type { HandlerTable } from './dispatch.js';
 import type { ClusterView } from './cluster/cluster-view.js';
+import type { Replication } from './replication/replica-manager.js';
 
 export interface ListenerEndpoints {
   /** Upper-cased listener name. */
@@ -45,6 +46,8 @@ export interface BrokerContext {
   groups?: GroupCoordinator;
   /** The cluster this broker belongs to (zk mode); undefined = a single node that leads every partition. */
   cluster?: ClusterView;
+  /** Replication (replication/replica-manager.ts), present whenever `cluster` is: acks=all, follower fetches. */
+  replication?: Replication;
   producers: ProducerStateManager;
   clock: () => number;
   logger: Logger;

@@ -264,6 +264,7 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
       }
     },
     notifyAppend(topic: string, partition: number) {
+      ctx.replication?.onAppend(topic, partition);
       const set = waiters.get(partitionKey(topic, partition));
       if (!set) return;
       for (const wake of [...set]) wake();
@@ -412,6 +413,13 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     }
   }
 
+  // In a cluster (zk or KRaft): followers fetch, leaders track them (replication/replica-manager.ts).
+  let replication: { stop(): void } | undefined;
+  if (ctx.cluster) {
+    const { startReplication } = await import('./replication/replica-manager.js');
+    replication = startReplication(ctx, ctx.cluster);
+  }
+
   logs.startBackgroundTasks();
   const parts = [...bound].map(([name, a]) => {
     const l = ctx.listeners.get(name);
@@ -436,6 +444,7 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
       stopping = (async () => {
         logger.info(`[KafkaServer id=${config.nodeId}] shutting down`);
         // Deregister first (as Kafka's controlled shutdown does), so ZooKeeper stops routing clients here.
+        replication?.stop();
         await zk?.close();
         await kraftMembership?.close();
         kraft?.service?.stop();

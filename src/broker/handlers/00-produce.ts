@@ -14,6 +14,11 @@
  * - LogAppendTime topics: the log stamps MaxTimestamp (CRC recomputed) and the response carries the time.
  * - message.timestamp.difference.max.ms (when set) → INVALID_TIMESTAMP, checked on the batch's first and largest
  *   timestamps (Kafka checks every record).
+ * - In a cluster (BrokerContext.replication): acks=-1 is refused before appending with NOT_ENOUGH_REPLICAS when the
+ *   ISR has fewer than min.insync.replicas members; after appending (or for a duplicate) the answer waits in the
+ *   delayed-produce purgatory until the high watermark covers the batch — NOT_ENOUGH_REPLICAS_AFTER_APPEND when
+ *   the ISR shrank below min.insync.replicas by then, REQUEST_TIMED_OUT after timeout_ms, NOT_LEADER_OR_FOLLOWER
+ *   when leadership moved. acks=1 answers after the local append. Standalone: acks=-1 is acks=1 (one replica).
  * Differs from Kafka: record-level validation (timestamps vs message.timestamp.difference.max.ms, compressed
  * record deltas) is not done on the hot path; broker-side recompression (compression.type other than producer)
  * is not implemented (batches are stored as produced). Not implemented: transactional batches (refused with
@@ -39,13 +44,15 @@ interface PartitionOutcome {
   baseOffset: bigint;
   logAppendTimeMs: bigint;
   logStartOffset: bigint;
+  /** acks=-1 in a cluster: the high watermark this answer waits for (last offset + 1). */
+  requiredOffset?: number;
 }
 
 function failure(errorCode: number, errorMessage: string | null = null): PartitionOutcome {
   return { errorCode, errorMessage, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n };
 }
 
-function produceToPartition(b: BrokerContext, version: number, topicName: string, partition: number, records: Buffer | null): PartitionOutcome {
+function produceToPartition(b: BrokerContext, version: number, acks: number, topicName: string, partition: number, records: Buffer | null): PartitionOutcome {
   const topic = b.topics.get(topicName);
   if (!topic || partition < 0 || partition >= topic.leaderEpochs.length) return failure(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   if (b.cluster) {
@@ -96,6 +103,14 @@ function produceToPartition(b: BrokerContext, version: number, topicName: string
     }
   }
   if (view.isTransactional) return failure(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'Transactions are not supported by the kstack native broker');
+  const waitForIsr = acks === -1 && b.replication !== undefined;
+  if (waitForIsr) {
+    const notEnough = b.replication!.checkMinInSync(topicName, partition);
+    if (notEnough !== ErrorCode.NONE) {
+      const isr = b.cluster?.partition(topicName, partition)?.isr ?? [];
+      return failure(notEnough, `The size of the current ISR Set(${isr.join(', ')}) is insufficient to satisfy the min.isr requirement of ${effectiveTopicConfig(b.config, topic.configs, 'min.insync.replicas')} for partition ${topicName}-${partition}`);
+    }
+  }
   const key = partitionKey(topicName, partition);
   const producerId = view.producerId;
   let producerInfo = null;
@@ -104,7 +119,8 @@ function produceToPartition(b: BrokerContext, version: number, topicName: string
     const check = b.producers.check(key, producerInfo);
     if (check.kind === 'error') return failure(check.errorCode, check.message);
     if (check.kind === 'duplicate') {
-      return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: check.firstOffset, logAppendTimeMs: -1n, logStartOffset: BigInt(log.logStartOffset) };
+      const requiredOffset = waitForIsr ? Number(check.firstOffset) + view.lastOffsetDelta + 1 : undefined;
+      return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: check.firstOffset, logAppendTimeMs: -1n, logStartOffset: BigInt(log.logStartOffset), requiredOffset };
     }
   }
   const now = b.clock();
@@ -123,17 +139,23 @@ function produceToPartition(b: BrokerContext, version: number, topicName: string
     baseOffset: BigInt(result.baseOffset),
     logAppendTimeMs: BigInt(result.logAppendTime),
     logStartOffset: BigInt(log.logStartOffset),
+    requiredOffset: waitForIsr ? result.lastOffset + 1 : undefined,
   };
 }
 
-function respond(req: ProduceRequest, ctx: RequestContext, outcome: (topic: string, p: { index: number; records: Buffer | null }) => PartitionOutcome): ProduceResponse {
+function respond(
+  req: ProduceRequest,
+  ctx: RequestContext,
+  outcome: (topic: string, p: { index: number; records: Buffer | null }) => PartitionOutcome,
+  onWait?: (topic: string, response: PartitionProduceResponse, requiredOffset: number) => void,
+): ProduceResponse {
   return {
     throttleTimeMs: 0,
     responses: req.topicData.map((t) => ({
       name: t.name,
       partitionResponses: t.partitionData.map((p): PartitionProduceResponse => {
         const o = outcome(t.name, p);
-        return {
+        const response: PartitionProduceResponse = {
           index: p.index,
           errorCode: o.errorCode,
           baseOffset: o.baseOffset,
@@ -142,9 +164,18 @@ function respond(req: ProduceRequest, ctx: RequestContext, outcome: (topic: stri
           recordErrors: [],
           errorMessage: ctx.apiVersion >= 8 ? o.errorMessage : null,
         };
+        if (o.requiredOffset !== undefined && onWait) onWait(t.name, response, o.requiredOffset);
+        return response;
       }),
     })),
   };
+}
+
+function waitMessage(code: number, topic: string, partition: number, timeoutMs: number): string | null {
+  if (code === ErrorCode.REQUEST_TIMED_OUT) return `The in-sync replicas of ${topic}-${partition} did not acknowledge the records within ${timeoutMs} ms`;
+  if (code === ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND) return `The records of ${topic}-${partition} were written, but the ISR shrank below min.insync.replicas before they were replicated`;
+  if (code === ErrorCode.NOT_LEADER_OR_FOLLOWER) return `This broker stopped leading ${topic}-${partition} before the records were replicated`;
+  return null;
 }
 
 export const handler: HandlerEntry<ProduceRequest, ProduceResponse> = {
@@ -159,7 +190,22 @@ export const handler: HandlerEntry<ProduceRequest, ProduceResponse> = {
     if (req.transactionalId !== null) {
       return respond(req, ctx, () => failure(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'Transactions are not supported by the kstack native broker'));
     }
-    const res = respond(req, ctx, (topic, p) => produceToPartition(b, ctx.apiVersion, topic, p.index, p.records));
+    const waits: Promise<void>[] = [];
+    const replication = b.replication;
+    const onWait = replication
+      ? (topic: string, r: PartitionProduceResponse, requiredOffset: number) => {
+          waits.push(
+            replication.waitForHighWatermark(topic, r.index, requiredOffset, req.timeoutMs).then((code) => {
+              if (code === ErrorCode.NONE) return;
+              r.errorCode = code;
+              if (code !== ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND) r.baseOffset = -1n;
+              if (ctx.apiVersion >= 8) r.errorMessage = waitMessage(code, topic, r.index, req.timeoutMs);
+            }),
+          );
+        }
+      : undefined;
+    const res = respond(req, ctx, (topic, p) => produceToPartition(b, ctx.apiVersion, req.acks, topic, p.index, p.records), onWait);
+    if (waits.length > 0) return Promise.all(waits).then(() => res);
     if (req.acks === 0) {
       // Kafka closes the connection when an acks=0 produce fails, since the client would never learn of it.
       for (const t of res.responses) {

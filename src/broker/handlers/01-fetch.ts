@@ -6,15 +6,21 @@
  *   least one whole batch even when it is larger than the limits (Kafka's KIP-74 rule), so consumers never stall.
  * - min_bytes / max_wait_ms long-poll: if fewer than min_bytes are ready, the request waits until an append to
  *   one of its partitions or the timeout, then reads again.
- * - high watermark = log end offset (one replica); last stable offset = high watermark (no transactions, so
+ * - high watermark: the log end offset on a single node; in a cluster the replicated high watermark, and consumers
+ *   (replica_id -1) read only below it; last stable offset = high watermark (no transactions, so
  *   read_committed consumers see everything); log start offset (v5+); aborted transactions: none;
  *   preferred read replica -1 (v11).
+ * - Follower fetches (replica_id ≥ 0, in a cluster): only at the leader, only from a replica of the partition
+ *   (else NOT_LEADER_OR_FOLLOWER); the fetch offset is the follower's log end, reported to the replica manager
+ *   (high watermark, ISR); followers read up to the log end. No diverging-epoch answers: followers truncate with
+ *   OffsetForLeaderEpoch first.
  * - Fetch sessions (v7+): every request is answered as a full fetch with session id 0 (no session created),
  *   which clients accept; a request naming a session id ≠ 0 gets FETCH_SESSION_ID_NOT_FOUND.
  * - fetch_offset outside [log start, log end] → OFFSET_OUT_OF_RANGE; current_leader_epoch (v9+) older than
  *   ours → FENCED_LEADER_EPOCH, newer → UNKNOWN_LEADER_EPOCH.
  * - v0-v1 get magic 0 message sets, v2-v3 magic 1 (down-converted); v4+ get the stored v2 batches.
- * Not implemented: follower fetches (replica_id ≥ 0 is served like a consumer), rack-aware replica selection.
+ * Not implemented: rack-aware replica selection (fetch from followers); standalone, replica_id ≥ 0 is served like a
+ * consumer.
  */
 import type { HandlerEntry } from '../dispatch.js';
 import type { BrokerContext } from '../context.js';
@@ -39,6 +45,8 @@ function collect(b: BrokerContext, req: FetchRequest, version: number): Collecte
   let bytes = 0;
   let errors = false;
   let firstWithData = true;
+  const replicaId = version <= 14 ? req.replicaId : req.replicaState.replicaId;
+  const follower = replicaId >= 0 && b.replication !== undefined ? b.replication : undefined;
   const responses = req.topics.map((t) => ({
     topic: t.topic,
     partitions: t.partitions.map((p): PartitionData => {
@@ -73,15 +81,23 @@ function collect(b: BrokerContext, req: FetchRequest, version: number): Collecte
         errors = true;
         return out;
       }
+      const offset = Number(p.fetchOffset);
+      if (follower) {
+        const refused = follower.followerFetch(t.topic, p.partition, replicaId, offset);
+        if (refused !== ErrorCode.NONE) {
+          out.errorCode = refused;
+          errors = true;
+          return out;
+        }
+      }
       const hw = BigInt(log.highWatermark);
       out.highWatermark = hw;
       out.lastStableOffset = hw;
       out.logStartOffset = BigInt(log.logStartOffset);
-      const offset = Number(p.fetchOffset);
       if (offset === log.logEndOffset) return out;
       const limit = Math.min(p.partitionMaxBytes, remaining);
       if (limit <= 0 && !firstWithData) return out;
-      const read = log.read(offset, Math.max(limit, 1), log.highWatermark);
+      const read = log.read(offset, Math.max(limit, 1), follower ? log.logEndOffset : log.highWatermark);
       if (isOffsetOutOfRange(read)) {
         out.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE;
         errors = true;

@@ -13,6 +13,7 @@ import { handler as createTopics } from './19-create-topics.js';
 import { handler as deleteTopics } from './20-delete-topics.js';
 import { handler as deleteRecords } from './21-delete-records.js';
 import { handler as initProducerId } from './22-init-producer-id.js';
+import { handler as offsetForLeaderEpoch } from './23-offset-for-leader-epoch.js';
 import { handler as describeConfigs } from './32-describe-configs.js';
 import { handler as alterConfigs } from './33-alter-configs.js';
 import { handler as createPartitions } from './37-create-partitions.js';
@@ -40,6 +41,7 @@ export const CORE_HANDLERS: readonly HandlerEntry[] = [
   deleteTopics,
   deleteRecords,
   initProducerId,
+  offsetForLeaderEpoch,
   describeConfigs,
   alterConfigs,
   createPartitions,

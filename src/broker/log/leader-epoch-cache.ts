@@ -53,13 +53,19 @@ export class LeaderEpochCache {
     this.save();
   }
 
-  /** For OffsetForLeaderEpoch: the end offset of `epoch` (the next epoch's start, or logEndOffset). */
+  /**
+   * For OffsetForLeaderEpoch (Kafka's LeaderEpochFileCache.endOffsetFor): the latest epoch → the log end; an
+   * older epoch → the largest known epoch ≤ it, ending where the next known epoch starts; an epoch older than
+   * every entry → that epoch, ending where the first entry starts; an epoch newer than every entry, or -1 →
+   * undefined (-1, -1).
+   */
   endOffsetFor(epoch: number, logEndOffset: number): { epoch: number; endOffset: number } {
-    let found = -1;
-    for (let i = 0; i < this.entries.length; i++) if (this.entries[i].epoch <= epoch) found = i;
-    if (found < 0) return { epoch: -1, endOffset: -1 };
-    const next = this.entries[found + 1];
-    return { epoch: this.entries[found].epoch, endOffset: next ? next.startOffset : logEndOffset };
+    if (epoch < 0) return { epoch: -1, endOffset: -1 };
+    if (this.entries.length > 0 && epoch === this.latestEpoch()) return { epoch, endOffset: logEndOffset };
+    const higher = this.entries.findIndex((e) => e.epoch > epoch);
+    if (higher < 0) return { epoch: -1, endOffset: -1 };
+    if (higher === 0) return { epoch, endOffset: this.entries[0].startOffset };
+    return { epoch: this.entries[higher - 1].epoch, endOffset: this.entries[higher].startOffset };
   }
 
   /** Drops entries starting at or after `offset` (the log was truncated there). */

@@ -29,7 +29,9 @@ describe('handler table', () => {
     expect(ranges.get(2)!.maxVersion).toBeGreaterThanOrEqual(1);
     expect(ranges.get(22)).toBeDefined();
     expect(ranges.get(18)!.maxVersion).toBe(3);
-    // Not advertised until real (research R1): OffsetForLeaderEpoch, SASL, transactions.
-    for (const key of [17, 23, 24, 25, 26, 28, 36]) expect(ranges.has(key)).toBe(false);
+    // Not advertised until real (research R1): SASL, transactions.
+    for (const key of [17, 24, 25, 26, 28, 36]) expect(ranges.has(key)).toBe(false);
+    // OffsetForLeaderEpoch is real (leader epoch cache, replication): v0-4, as clients use it (Java: ≥ v3 for KIP-320).
+    expect(ranges.get(23)).toMatchObject({ minVersion: 0, maxVersion: 4 });
   });
 });
