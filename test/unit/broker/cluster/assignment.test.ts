@@ -57,4 +57,16 @@ describe('nextLeaderState', () => {
     // Not in the ISR → not eligible (no unclean election).
     expect(nextLeaderState({ leader: 1, leaderEpoch: 0, isr: [1] }, [1, 2], live(2))).toEqual({ leader: -1, leaderEpoch: 1, isr: [1] });
   });
+
+  it('does not put a returning follower back in the ISR (its leader does, once it caught up)', () => {
+    expect(nextLeaderState({ leader: 1, leaderEpoch: 2, isr: [1, 3] }, [1, 2, 3], live(1, 2, 3))).toBeNull();
+  });
+
+  it('elects an out-of-sync replica only with unclean.leader.election.enable=true', () => {
+    const offline = { leader: 1, leaderEpoch: 3, isr: [1] };
+    expect(nextLeaderState(offline, [1, 2, 3], live(2, 3))).toEqual({ leader: -1, leaderEpoch: 4, isr: [1] });
+    expect(nextLeaderState(offline, [1, 2, 3], live(2, 3), { uncleanLeaderElection: true })).toEqual({ leader: 2, leaderEpoch: 4, isr: [2] });
+    // A clean candidate is always preferred.
+    expect(nextLeaderState({ leader: 1, leaderEpoch: 3, isr: [1, 3] }, [1, 2, 3], live(2, 3), { uncleanLeaderElection: true })).toEqual({ leader: 3, leaderEpoch: 4, isr: [3] });
+  });
 });
