@@ -8,8 +8,8 @@ import { systemProcessProbe } from '../../stack/processes.js';
 import { followStack, stopStack } from '../../stack/down.js';
 import { lastLines } from '../../stack/log-tail.js';
 import { readState } from '../../stack/state.js';
-import { collectStatus, formatStatus } from '../../stack/status.js';
-import { createOutput } from '../output.js';
+import { collectStatus, DEFAULT_WATCH_INTERVAL_MS, formatStatus, parseWatchInterval, watchFrame, type StatusReport } from '../../stack/status.js';
+import { createOutput, type Output } from '../output.js';
 
 export function registerDown(program: Command): void {
   program
@@ -31,36 +31,84 @@ export function registerDown(program: Command): void {
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description('Show processes, registered brokers and the route table of a stack')
+    .description('Show processes, the quorum or ZooKeeper ensemble, brokers with their registration state, and the route table')
     .option('--dir <dir>', 'workspace directory', PLAN_DEFAULTS.dir)
-    .option('--json', 'print JSON on stdout')
-    .option('--watch [seconds]', 'refresh every few seconds (default 2) until Ctrl-C')
-    .addHelpText('after', '\nExamples:\n  kstack status\n  kstack status --json\n  kstack status --watch')
-    .action(async (opts: { dir: string; json?: boolean; watch?: boolean | string }) => {
+    .option('--json', 'print JSON on stdout (with --watch: one JSON document per line)')
+    .option('--watch [interval-ms]', `re-collect and re-render every interval (default ${DEFAULT_WATCH_INTERVAL_MS} ms) until Ctrl-C`)
+    .addHelpText('after', '\nExamples:\n  kstack status\n  kstack status --json\n  kstack status --watch          refresh every 2 s until Ctrl-C\n  kstack status --watch 500 --json   one JSON document per line')
+    .action(async (opts: { dir: string; json?: boolean; watch?: true | string }) => {
       const out = createOutput();
+      const workspace = resolve(opts.dir);
       const probe = systemProcessProbe();
       const docker = await import('./engine-docker.js');
-      const once = async () => {
-        if (docker.isDockerWorkspace(resolve(opts.dir))) return { running: await docker.runDockerStatus(resolve(opts.dir), Boolean(opts.json), out) };
-        const report = await collectStatus(resolve(opts.dir), probe);
-        if (opts.json) out.json(report);
-        else process.stdout.write(`${formatStatus(report).join('\n')}\n`);
-        return report;
-      };
-      if (!opts.watch) {
-        const report = await once();
-        if (!report.running) process.exitCode = 3;
+      if (opts.watch === undefined) {
+        const running = docker.isDockerWorkspace(workspace) ? await docker.runDockerStatus(workspace, Boolean(opts.json), out) : await printStatusOnce(workspace, probe, Boolean(opts.json), out);
+        if (!running) process.exitCode = 3;
         return;
       }
-      const every = typeof opts.watch === 'string' ? Number(opts.watch) : 2;
-      let stop = false;
-      process.once('SIGINT', () => (stop = true));
-      while (!stop) {
-        if (out.isTTY && !opts.json) process.stdout.write('\u001b[2J\u001b[H');
-        await once();
-        await new Promise((r) => setTimeout(r, every * 1000));
-      }
+      const interval = parseWatchInterval(opts.watch);
+      if (!interval.ok) throw new KstackError('KSTACK_BAD_OPTION', interval.error, { exitCode: 2, fix: `kstack status --watch ${DEFAULT_WATCH_INTERVAL_MS}` });
+      const collect = async (): Promise<StatusReport & { engine?: string }> => {
+        if (!docker.isDockerWorkspace(workspace)) return collectStatus(workspace, probe);
+        const [{ collectDockerStatus }, { systemPlatform }] = await Promise.all([import('../../stack/engines/docker.js'), import('../../platform.js')]);
+        return { engine: 'docker', ...(await collectDockerStatus(workspace, systemPlatform(), probe)) };
+      };
+      await watchStatus(collect, { intervalMs: interval.ms, json: Boolean(opts.json), tty: Boolean(process.stdout.isTTY) });
+      // Ctrl-C is how --watch ends: a normal exit.
+      process.exitCode = 0;
     });
+}
+
+async function printStatusOnce(workspace: string, probe: ReturnType<typeof systemProcessProbe>, json: boolean, out: Output): Promise<boolean> {
+  const report = await collectStatus(workspace, probe);
+  if (json) out.json(report);
+  else process.stdout.write(`${formatStatus(report).join('\n')}\n`);
+  return report.running;
+}
+
+/**
+ * `--watch`: collect, render, wait out the rest of the interval, again — until SIGINT/SIGTERM (or stdout closes,
+ * as under `| head`). A signal during a collection ends the loop at once; the abandoned probes finish within
+ * their short timeouts and the process exits on its own.
+ */
+async function watchStatus(collect: () => Promise<StatusReport>, o: { intervalMs: number; json: boolean; tty: boolean }): Promise<void> {
+  let stop!: () => void;
+  const stopped = new Promise<null>((r) => (stop = () => r(null)));
+  let done = false;
+  const onSignal = () => {
+    done = true;
+    stop();
+  };
+  const onStdoutError = () => onSignal();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.stdout.on('error', onStdoutError);
+  try {
+    while (!done) {
+      const started = Date.now();
+      const pending = collect();
+      pending.catch(() => undefined);
+      let report: StatusReport | null;
+      try {
+        report = await Promise.race([pending, stopped]);
+      } catch (err) {
+        report = null;
+        process.stdout.write(o.json ? `${JSON.stringify({ at: new Date().toISOString(), error: (err as Error).message })}\n` : watchFrame([`! status failed: ${(err as Error).message}`], new Date(), o.intervalMs, o.tty));
+      }
+      if (done) break;
+      if (report) {
+        const at = new Date();
+        process.stdout.write(o.json ? `${JSON.stringify({ at: at.toISOString(), ...report })}\n` : watchFrame(formatStatus(report), at, o.intervalMs, o.tty));
+      }
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([new Promise((r) => (timer = setTimeout(r, Math.max(0, o.intervalMs - (Date.now() - started))))), stopped]);
+      clearTimeout(timer);
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.stdout.off('error', onStdoutError);
+  }
 }
 
 export function registerLogs(program: Command): void {
