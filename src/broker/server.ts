@@ -379,6 +379,7 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
         image: kraft.image,
         voters: kraft.voters,
         heartbeatIntervalMs: config.getInt('broker.heartbeat.interval.ms'),
+        sessionTimeoutMs: config.getInt('broker.session.timeout.ms'),
         registrationTimeoutMs: config.getInt('initial.broker.registration.timeout.ms'),
       });
     } catch (err) {

@@ -23,6 +23,8 @@ export interface KraftAttachOptions {
   image: MetadataImage;
   voters: VoterEndpoint[];
   heartbeatIntervalMs: number;
+  /** broker.session.timeout.ms: a duplicate registration is retried a little longer than this. */
+  sessionTimeoutMs: number;
   /** How long start-up waits to be registered and unfenced. */
   registrationTimeoutMs: number;
 }
@@ -43,6 +45,7 @@ export async function attachKraft(ctx: BrokerContext, opts: KraftAttachOptions):
     rack: ctx.config.get('broker.rack') ?? null,
     logDirs: [...ctx.config.logDirs],
     heartbeatIntervalMs: opts.heartbeatIntervalMs,
+    duplicateRetryMs: opts.sessionTimeoutMs + 2 * opts.heartbeatIntervalMs,
     channel,
     metadataOffset: () => opts.image.lastAppliedOffset,
     logger: ctx.logger,

@@ -4,8 +4,8 @@
  * `broker.heartbeat.interval.ms` with the offset of the metadata it has applied. The controller answers fenced
  * until that offset reaches the registration, then unfences it (a restarted broker serves only once caught up).
  * A lost registration (STALE_BROKER_EPOCH, BROKER_ID_NOT_REGISTERED) registers again; a refusal that cannot
- * heal (DUPLICATE_BROKER_REGISTRATION while another incarnation is alive, INCONSISTENT_CLUSTER_ID) fails the
- * start-up with the controller's words. Stopping asks for a controlled shutdown (wantShutDown), so leaderships
+ * heal (DUPLICATE_BROKER_REGISTRATION while another incarnation stays alive past a session, INCONSISTENT_CLUSTER_ID)
+ * fails the start-up with the controller's words. Stopping asks for a controlled shutdown (wantShutDown), so leaderships
  * move before the process goes.
  */
 import { randomBytes } from 'node:crypto';
@@ -30,6 +30,11 @@ export interface BrokerLifecycleOptions {
   logDirs: string[];
   heartbeatIntervalMs: number;
   channel: ControllerChannel;
+  /**
+   * How long DUPLICATE_BROKER_REGISTRATION is retried before the start-up fails: a little more than a session
+   * (broker.session.timeout.ms), after which a dead previous incarnation has expired for sure.
+   */
+  duplicateRetryMs: number;
   /** Offset of the last metadata record this broker applied. */
   metadataOffset: () => number;
   logger: Logger;
@@ -47,6 +52,7 @@ export class BrokerLifecycle {
   private inFlight: Promise<void> | undefined;
   private readonly stateWaiters = new Set<() => void>();
   private fatal: Error | undefined;
+  private duplicateSince: number | undefined;
   private readonly id: string;
 
   constructor(private readonly opts: BrokerLifecycleOptions) {
@@ -125,6 +131,16 @@ export class BrokerLifecycle {
     }
     const why = res.errorCode === ErrorCode.DUPLICATE_BROKER_REGISTRATION ? DUPLICATE_REGISTRATION_MESSAGE : '';
     const message = `Unable to register broker ${this.opts.nodeId} because the controller returned error ${errorName(res.errorCode)}${why ? `: ${why}` : ''}`;
+    if (res.errorCode === ErrorCode.DUPLICATE_BROKER_REGISTRATION) {
+      // This node's previous incarnation (killed, the machine restarted) may still have a session on the
+      // controller: that heals once it expires. Another live process with this id does not: it keeps it alive.
+      const now = Date.now();
+      this.duplicateSince ??= now;
+      if (now - this.duplicateSince < this.opts.duplicateRetryMs) {
+        this.opts.logger.warn(`${this.id} ${message}; retrying until the previous registration's session expires`);
+        throw new Error(message);
+      }
+    }
     if (res.errorCode === ErrorCode.DUPLICATE_BROKER_REGISTRATION || res.errorCode === ErrorCode.INCONSISTENT_CLUSTER_ID) {
       this.opts.logger.error(`${this.id} ${message}`);
       this.fatal = new BrokerRegistrationError(message);

@@ -84,6 +84,8 @@ export class QuorumControllerLogic {
   /** Last heartbeat (or registration) per broker: soft state of the active controller only. */
   private readonly lastContact = new Map<number, number>();
   private nextAssignmentStart = 0;
+  /** When this controller became active (resetSessions); before any, every session counts as expired. */
+  private activeSince = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly image: MetadataImage,
@@ -99,13 +101,13 @@ export class QuorumControllerLogic {
    */
   resetSessions(now: number): void {
     this.lastContact.clear();
-    const grace = Math.min(SESSION_GRACE_MS, this.opts.sessionTimeoutMs);
-    for (const id of this.image.brokers.keys()) this.lastContact.set(id, now - this.opts.sessionTimeoutMs + grace);
+    this.activeSince = now;
   }
 
   private sessionAlive(brokerId: number, now: number): boolean {
-    const last = this.lastContact.get(brokerId);
-    return last !== undefined && now - last < this.opts.sessionTimeoutMs;
+    // A broker not heard from since this controller became active counts from the grace baseline.
+    const last = this.lastContact.get(brokerId) ?? this.activeSince - this.opts.sessionTimeoutMs + Math.min(SESSION_GRACE_MS, this.opts.sessionTimeoutMs);
+    return now - last < this.opts.sessionTimeoutMs;
   }
 
   register(req: RegistrationRequest, nextOffset: number, now: number): Decision<{ errorCode: number; errorMessage: string | null; brokerEpoch: number }> {
@@ -156,9 +158,7 @@ export class QuorumControllerLogic {
   expireSessions(now: number): MetadataRecord[] {
     const expired = new Set<number>();
     for (const b of this.image.brokers.values()) {
-      if (b.fenced) continue;
-      if (!this.lastContact.has(b.brokerId)) this.lastContact.set(b.brokerId, now);
-      else if (!this.sessionAlive(b.brokerId, now)) expired.add(b.brokerId);
+      if (!b.fenced && !this.sessionAlive(b.brokerId, now)) expired.add(b.brokerId);
     }
     if (expired.size === 0) return [];
     const records: MetadataRecord[] = [];
@@ -169,7 +169,7 @@ export class QuorumControllerLogic {
 
   /** Brokers whose session expired (for the log line that explains a fence). */
   expiredBrokers(now: number): number[] {
-    return [...this.image.brokers.values()].filter((b) => !b.fenced && this.lastContact.has(b.brokerId) && !this.sessionAlive(b.brokerId, now)).map((b) => b.brokerId);
+    return [...this.image.brokers.values()].filter((b) => !b.fenced && !this.sessionAlive(b.brokerId, now)).map((b) => b.brokerId);
   }
 
   /**

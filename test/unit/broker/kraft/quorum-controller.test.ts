@@ -16,6 +16,9 @@ class Harness {
   logic = new QuorumControllerLogic(this.image, CLUSTER, { sessionTimeoutMs: SESSION });
   offset = 0;
   now = 1_000_000;
+  constructor() {
+    this.logic.resetSessions(this.now);
+  }
   commit(records: readonly MetadataRecord[]): void {
     for (const r of records) {
       // Through the real encoding, as the log carries them.
@@ -117,8 +120,12 @@ describe('QuorumControllerLogic', () => {
     h.logic.resetSessions(h.now);
     h.now += SESSION_GRACE_MS - 1;
     expect(h.logic.expiredBrokers(h.now)).toEqual([]);
+    // Within the grace the old incarnation counts as alive: a new one waits (the broker retries) …
+    expect(h.register(1, 'after-a-crash').errorCode).toBe(ErrorCode.DUPLICATE_BROKER_REGISTRATION);
     h.now += 2;
     expect(h.logic.expiredBrokers(h.now)).toEqual([1, 2]);
+    // … and is accepted once it has expired.
+    expect(h.register(1, 'after-a-crash').errorCode).toBe(ErrorCode.NONE);
   });
 
   it('controlled shutdown fences at once and tells the broker it may go', () => {
