@@ -30,5 +30,13 @@ function currentBundle() {
   }
 }
 
+// `kstack … | head`: a closed pipe ends the output, not the process with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 const { main } = await import((process.argv[2] === 'broker' && currentBundle()) || entry);
 process.exitCode = await main(process.argv);
