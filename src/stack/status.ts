@@ -292,8 +292,8 @@ function routeSummary(routes: RouteStatus[], mode: string | null, stateOf: (id: 
     const allGone = ids.every((id) => stateOf(id) === undefined || stateOf(id) === 'gone');
     lines.push(
       allGone
-        ? `  ${single.length} ${plural(single.length, 'partition has', 'partitions have')} no leader: ${plural(single.length, 'its', 'their')} only replica (broker ${list(ids)}) is gone. Expected with replication factor 1; they come back when the broker restarts.`
-        : `  ${single.length} ${plural(single.length, 'partition has', 'partitions have')} no leader: ${plural(single.length, 'its', 'their')} only replica is not serving (${named(ids)}). Expected with replication factor 1; they come back once it is active again.`,
+        ? `  ${single.length} ${plural(single.length, 'partition has', 'partitions have')} no leader: ${plural(single.length, 'its', 'their')} only replica (broker ${list(ids)}) is gone. Expected with replication factor 1; ${plural(single.length, 'it comes', 'they come')} back when the broker restarts.`
+        : `  ${single.length} ${plural(single.length, 'partition has', 'partitions have')} no leader: ${plural(single.length, 'its', 'their')} only replica is not serving (${named(ids)}). Expected with replication factor 1; ${plural(single.length, 'it comes', 'they come')} back once it is active again.`,
     );
   }
 
@@ -304,7 +304,7 @@ function routeSummary(routes: RouteStatus[], mode: string | null, stateOf: (id: 
     const rfs = list(noLiveIsr.map((x) => x.replicas.length));
     const isr = [...new Set(noLiveIsr.flatMap((x) => x.isr))].sort((a, b) => a - b);
     lines.push(
-      `  ${noLiveIsr.length} ${plural(noLiveIsr.length, 'partition', 'partitions')} with replication factor ${rfs} ${plural(noLiveIsr.length, 'has', 'have')} no leader: no member of ${plural(noLiveIsr.length, 'its', 'their')} ISR is alive (${isr.length ? `ISR ${named(isr)}` : 'empty ISR'}), and without unclean leader election (unclean.leader.election.enable=false) an out-of-sync replica is not made leader; they come back when an ISR member returns.`,
+      `  ${noLiveIsr.length} ${plural(noLiveIsr.length, 'partition', 'partitions')} with replication factor ${rfs} ${plural(noLiveIsr.length, 'has', 'have')} no leader: no member of ${plural(noLiveIsr.length, 'its', 'their')} ISR is alive (${isr.length ? `ISR ${named(isr)}` : 'empty ISR'}), and without unclean leader election (unclean.leader.election.enable=false) an out-of-sync replica is not made leader; ${plural(noLiveIsr.length, 'it comes', 'they come')} back when an ISR member returns.`,
     );
   }
   if (electing.length) {

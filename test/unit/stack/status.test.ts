@@ -49,7 +49,7 @@ describe('formatStatus', () => {
     expect(text).not.toContain('only replica');
     expect(text).not.toContain('Expected with replication factor 1');
     expect(lines).toContain(
-      '  1 partition with replication factor 3 has no leader: no member of its ISR is alive (ISR broker 2, broker 3), and without unclean leader election (unclean.leader.election.enable=false) an out-of-sync replica is not made leader; they come back when an ISR member returns.',
+      '  1 partition with replication factor 3 has no leader: no member of its ISR is alive (ISR broker 2, broker 3), and without unclean leader election (unclean.leader.election.enable=false) an out-of-sync replica is not made leader; it comes back when an ISR member returns.',
     );
     // The partition with a leader but one ISR member of three is under-replicated; the offline one is not counted twice.
     expect(lines).toContain('  rep 1 → 1 → 127.0.0.1:9092   replicas 1,2,3 isr 1  [under-replicated]');
@@ -61,7 +61,7 @@ describe('formatStatus', () => {
   it('mixes RF 1 and RF 3 leaderless partitions: each gets the explanation true for its replication factor', () => {
     const lines = formatStatus(report([active(1), gone(2), gone(3)], [route('a', 0, -1, [2], [2]), route('b', 0, -1, [3, 2, 1], [3, 2])]));
     expect(lines.filter((l) => l.includes('no leader'))).toEqual([
-      '  1 partition has no leader: its only replica (broker 2) is gone. Expected with replication factor 1; they come back when the broker restarts.',
+      '  1 partition has no leader: its only replica (broker 2) is gone. Expected with replication factor 1; it comes back when the broker restarts.',
       expect.stringMatching(/^ {2}1 partition with replication factor 3 has no leader: no member of its ISR is alive \(ISR broker 2, broker 3\)/),
     ]);
   });
@@ -77,7 +77,7 @@ describe('formatStatus', () => {
     expect(lines).toContain('brokers (controller 1): 1 active, 1 fenced');
     expect(lines).toContain('  ◐ 2    fenced      -   [Metadata from broker-1, own listener]');
     expect(lines).toContain('         its own listener answers, but Metadata from broker-1 does not list it');
-    expect(lines).toContain('  1 partition has no leader: its only replica is not serving (broker 2 fenced). Expected with replication factor 1; they come back once it is active again.');
+    expect(lines).toContain('  1 partition has no leader: its only replica is not serving (broker 2 fenced). Expected with replication factor 1; it comes back once it is active again.');
   });
 
   it('under-replicated partitions: a marker on each and one count line; healthy ones carry no marker', () => {
