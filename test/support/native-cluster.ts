@@ -145,7 +145,7 @@ export async function startNativeCluster(opts: NativeClusterOptions = {}): Promi
     const t = m.topics.find((x) => x.name === topic);
     const part = t?.partitions.find((x) => x.partitionIndex === p);
     if (!part) throw new Error(`${topic}-${p} is not in the metadata`);
-    return { leader: part.leaderId, leaderEpoch: part.leaderEpoch, replicas: [...part.replicaNodes], isr: [...part.isrNodes] };
+    return { leader: part.leaderId, leaderEpoch: part.leaderEpoch ?? -1, replicas: [...part.replicaNodes], isr: [...part.isrNodes] };
   };
 
   await until(`${n} registered brokers`, 30_000, async () => ((await metadata()).brokers.length === n ? true : undefined));
