@@ -44,7 +44,7 @@ describe.skipIf(!zooKeeperAvailable())('kstack up --mode zk --brokers 3 --zookee
     const admin = new Kafka({ brokers: bootstraps, logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     try {
-      const created = await admin.createTopics({ topics: [{ topic: 'orders', numPartitions: 6 }], waitForLeaders: true }).catch((err: { errors?: unknown[] }) => {
+      const created = await admin.createTopics({ topics: [{ topic: 'orders', numPartitions: 6, replicationFactor: 1 }], waitForLeaders: true }).catch((err: { errors?: unknown[] }) => {
         throw new Error(`createTopics failed: ${JSON.stringify(err.errors ?? String(err))}`);
       });
       expect(created).toBe(true);

@@ -56,6 +56,16 @@ export function renderServerProperties(plan: StackPlan, node: KafkaNodePlan, tem
           { key: 'zookeeper.session.timeout.ms', value: '6000' },
         ];
 
+  // Several brokers replicate (default.replication.factor = min(3, brokers)): a follower that stops fetching
+  // leaves the ISR after 10 s instead of Kafka's 30 s, so acks=all writes do not wait on it that long.
+  const replication: PropertiesLine[] =
+    plan.nodes.filter(isBroker).length > 1
+      ? [
+          { comment: 'A dev stack: a follower that has not caught up for 10 s leaves the ISR (Kafka\'s default is 30 s).' },
+          { key: 'replica.lag.time.max.ms', value: '10000' },
+        ]
+      : [];
+
   const broker = isBroker(node);
   return renderTemplate('server.properties', template, {
     node_name: node.name,
@@ -72,6 +82,7 @@ export function renderServerProperties(plan: StackPlan, node: KafkaNodePlan, tem
     num_partitions: plan.kafka.numPartitions,
     default_replication_factor: plan.kafka.defaultReplicationFactor,
     min_insync_replicas: plan.kafka.minInsyncReplicas,
+    replication,
     offsets_topic_replication_factor: plan.kafka.offsetsTopicReplicationFactor,
     transaction_state_log_replication_factor: plan.kafka.transactionStateLogReplicationFactor,
     transaction_state_log_min_isr: plan.kafka.transactionStateLogMinIsr,

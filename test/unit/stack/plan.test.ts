@@ -61,6 +61,9 @@ function checkWorkspace(o: PlanOptions): void {
     expect(Number(sp.get('transaction.state.log.replication.factor'))).toBeLessThanOrEqual(brokerCount);
     expect(Number(sp.get('transaction.state.log.min.isr'))).toBeLessThanOrEqual(Number(sp.get('transaction.state.log.replication.factor')));
     expect(sp.get('group.initial.rebalance.delay.ms')).toBe('0');
+    // Replication: min(3, brokers) replicas; several brokers get a dev-stack replica.lag.time.max.ms.
+    expect(Number(sp.get('default.replication.factor'))).toBe(Math.min(3, brokerCount));
+    expect(sp.get('replica.lag.time.max.ms')).toBe(brokerCount > 1 ? '10000' : undefined);
     if (isBroker) {
       const advertised = parseListeners(sp.get('advertised.listeners')!, map, { property: 'advertised.listeners' });
       expect(checkAdvertisedRoutable(advertised)).toBeNull();
