@@ -8,7 +8,10 @@
  * - with two of three brokers down, acks=all produce fails with NOT_ENOUGH_REPLICAS, and succeeds again once
  *   one of them is back in the ISR;
  * - a follower stopped with SIGSTOP for longer than replica.lag.time.max.ms (but shorter than its ZooKeeper
- *   session) is dropped from the ISR by its leader, and rejoins after SIGCONT once it has caught up.
+ *   session) is dropped from the ISR by its leader, and rejoins after SIGCONT once it has caught up;
+ * - the Java consumer (3.9, KIP-320: it validates its position with OffsetForLeaderEpoch v4 after a leader
+ *   change) reads on across a leader kill without a reset or a duplicate, its group moving with the
+ *   __consumer_offsets leadership (replication factor 3) when the coordinator is the broker killed.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -16,6 +19,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordBatchBuilder } from '../../src/protocol/records/batch.js';
+import { isJavaClientAvailable, runJavaClient } from '../support/java-client.js';
 import { startNativeCluster, until, type NativeCluster } from '../support/native-cluster.js';
 import { zooKeeperAvailable } from '../support/zookeeper.js';
 
@@ -89,7 +93,7 @@ describe.skipIf(!zooKeeperAvailable() || !confluentKafkaAvailable())('replicatio
     c = await startNativeCluster({
       brokers: 3,
       sessionTimeoutMs: SESSION_MS,
-      properties: { 'min.insync.replicas': '2', 'default.replication.factor': '3', 'replica.lag.time.max.ms': String(LAG_MS) },
+      properties: { 'min.insync.replicas': '2', 'default.replication.factor': '3', 'offsets.topic.replication.factor': '3', 'replica.lag.time.max.ms': String(LAG_MS) },
     });
   }, 120_000);
 
@@ -147,6 +151,33 @@ describe.skipIf(!zooKeeperAvailable() || !confluentKafkaAvailable())('replicatio
     }
     await c.waitForPartition('lagging', 0, `broker ${follower} back in the ISR`, (p) => p.isr.includes(follower), 30_000);
   }, 90_000);
+
+  it.skipIf(!isJavaClientAvailable())('the Java consumer reads on across a leader kill: position validated by leader epoch, no reset, no duplicate', async () => {
+    await c.createTopic('validated', { partitions: 1, replicationFactor: 3 });
+    const first = runPeer(['produce', c.bootstrap(), 'validated', '1500', '0'], 60_000);
+    expect(await first.done).toBe(0);
+    const consumer = runJavaClient('consume', { bootstrap: c.bootstrap(), topic: 'validated', group: 'kip320', count: 3000, timeoutMs: 90_000, props: { 'max.poll.records': 200 } });
+    // Wait until the group has committed the first 1500 (so they are replicated with __consumer_offsets).
+    await until('the group to commit offset 1500', 60_000, async () => {
+      const fc = await c.request<{ errorCode: number; nodeId: number }>(c.ids.find((id) => c.isRunning(id))!, 10, 1, { key: 'kip320', keyType: 0 });
+      if (fc.errorCode !== 0) return undefined;
+      const of = await c.request<{ topics: { partitions: { committedOffset: bigint }[] }[] }>(fc.nodeId, 9, 1, { groupId: 'kip320', topics: [{ name: 'validated', partitionIndexes: [0] }], requireStable: false });
+      return of.topics[0]?.partitions[0]?.committedOffset === 1500n ? true : undefined;
+    }, 250);
+    await new Promise((r) => setTimeout(r, 1000));
+    const before = await c.partition('validated', 0);
+    await c.kill9(before.leader);
+    await c.waitForPartition('validated', 0, 'a new leader', (p) => p.leader >= 0 && p.leader !== before.leader, SESSION_MS + 20_000);
+    const second = runPeer(['produce', c.bootstrap(), 'validated', '1500', '0'], 60_000);
+    expect(await second.done).toBe(0);
+    const result = await consumer;
+    expect(result.code, result.stderr.slice(-3000)).toBe(0);
+    const records = result.events.filter((e) => e.event === 'record') as { offset: number; value: string }[];
+    expect(records.map((r) => r.offset)).toEqual(Array.from({ length: 3000 }, (_, i) => i));
+    expect(result.stderr).not.toMatch(/LogTruncationException|Truncation detected|Resetting offset/i);
+    await c.restart(before.leader);
+    await c.waitForPartition('validated', 0, 'a full ISR', (p) => p.isr.length === 3, 30_000);
+  }, 180_000);
 
   it('loses no acknowledged record and duplicates none while the leader is killed twice under an idempotent acks=all producer', async () => {
     const TOTAL = 100_000;

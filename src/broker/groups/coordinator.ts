@@ -193,8 +193,32 @@ export class GroupCoordinator {
   /** Replay `__consumer_offsets` and start the timer. Call once, before serving group requests. */
   async load(): Promise<void> {
     const now = this.deps.clock();
+    await this.replay(() => true);
+    this.loaded = true;
+    this.lastRetentionCheck = now;
+    const interval = this.deps.tickIntervalMs ?? 200;
+    if (interval > 0) {
+      this.timer = setInterval(() => void this.tick(), interval);
+      this.timer.unref();
+    }
+  }
+
+  /**
+   * Coordination of one `__consumer_offsets` partition moved to this broker (replication: it now leads the
+   * partition): its groups and offsets are read again from the log its follower copy kept current, as Kafka
+   * loads a partition on election. Groups of that partition held in memory are replaced.
+   */
+  async loadPartition(partition: number): Promise<void> {
+    for (const groupId of [...this.groups.keys()]) if (this.partitionFor(groupId) === partition) this.groups.delete(groupId);
+    for (const groupId of [...this.offsets.keys()]) if (this.partitionFor(groupId) === partition) this.offsets.delete(groupId);
+    await this.replay((p) => p === partition);
+  }
+
+  private async replay(wanted: (partition: number) => boolean): Promise<void> {
+    const now = this.deps.clock();
     const groupValues = new Map<string, ReturnType<typeof decodeGroupValue> | null>();
     await this.deps.persist.replay((partition, rec) => {
+      if (!wanted(partition)) return;
       try {
         const key = decodeKey(rec.key);
         if (key.type === 'offset') {
@@ -255,13 +279,6 @@ export class GroupCoordinator {
     for (const [groupId, m] of this.offsets) {
       if (m.size === 0) this.offsets.delete(groupId);
       else if (!this.groups.has(groupId)) this.groups.set(groupId, newGroup(groupId, now));
-    }
-    this.loaded = true;
-    this.lastRetentionCheck = now;
-    const interval = this.deps.tickIntervalMs ?? 200;
-    if (interval > 0) {
-      this.timer = setInterval(() => void this.tick(), interval);
-      this.timer.unref();
     }
   }
 

@@ -48,6 +48,8 @@ interface LeaderPartition {
   isrChangeInFlight: boolean;
 }
 
+const OFFSETS_TOPIC = '__consumer_offsets';
+
 export interface ReplicaManagerOptions {
   replicaLagTimeMaxMs: number;
   fetchMaxWaitMs: number;
@@ -64,6 +66,8 @@ export class ReplicaManager implements Replication {
   private readonly timers: NodeJS.Timeout[] = [];
   private unsubscribe: (() => void) | undefined;
   private stopped = false;
+  /** After the first pass: leadership gained from then on moved here while running. */
+  private started = false;
 
   constructor(
     private readonly ctx: BrokerContext,
@@ -74,6 +78,7 @@ export class ReplicaManager implements Replication {
   start(): void {
     this.unsubscribe = this.cluster.onChange(() => this.apply());
     this.apply();
+    this.started = true;
     const isrEvery = Math.max(100, Math.min(5000, Math.floor(this.opts.replicaLagTimeMaxMs / 2)));
     this.timers.push(setInterval(() => this.guard(() => this.maybeShrinkIsr()), isrEvery));
     this.timers.push(setInterval(() => this.guard(() => this.ctx.logs.checkpointHighWatermarks()), this.opts.hwCheckpointIntervalMs));
@@ -151,6 +156,11 @@ export class ReplicaManager implements Replication {
     this.leaders.set(key, lp);
     this.ctx.logger.info(`[Partition ${topic}-${partition} broker=${this.ctx.nodeId}] Leader at epoch ${route.leaderEpoch}: high watermark ${log.highWatermark}, log end ${log.logEndOffset}, ISR ${route.isr.join(',')}`);
     this.updateHighWatermark(lp, log);
+    // Group coordination moved here: load the groups of this offsets partition from the replicated log (start-up
+    // loaded them already for the partitions led from the start).
+    if (topic === OFFSETS_TOPIC && this.started && this.ctx.groups) {
+      this.ctx.groups.loadPartition(partition).catch((err) => this.ctx.logger.error(`could not load the groups of ${topic}-${partition}: ${String(err)}`));
+    }
   }
 
   private becomeFollower(key: string, topic: string, partition: number, route: PartitionRoute): void {
