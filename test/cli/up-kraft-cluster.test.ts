@@ -23,7 +23,7 @@ import { kstack, ROOT } from './run.js';
 interface KcatMeta {
   controllerid: number;
   brokers: { id: number; name: string }[];
-  topics: { topic: string; partitions: { partition: number; leader: number }[] }[];
+  topics: { topic: string; partitions: { partition: number; leader: number; isrs: { id: number }[] }[] }[];
 }
 
 const kcatMeta = async (bootstrap: string, topic: string): Promise<KcatMeta> =>
@@ -55,11 +55,11 @@ function votersOf(dir: string): { id: number; host: string; port: number }[] {
   return (JSON.parse(props) as { voters: { id: number; host: string; port: number }[] }).voters;
 }
 
-async function createTopic(bootstraps: string[], topic: string, numPartitions: number, retrying = false): Promise<void> {
+async function createTopic(bootstraps: string[], topic: string, numPartitions: number, retrying = false, replicationFactor = 1): Promise<void> {
   const admin = new Kafka({ brokers: bootstraps, logLevel: logLevel.NOTHING, retry: { retries: 10 } }).admin();
   await admin.connect();
   try {
-    const created = await admin.createTopics({ topics: [{ topic, numPartitions, replicationFactor: 1 }], waitForLeaders: true }).catch((err: { errors?: unknown[] }) => {
+    const created = await admin.createTopics({ topics: [{ topic, numPartitions, replicationFactor }], waitForLeaders: true }).catch((err: { errors?: unknown[] }) => {
       throw new Error(`createTopics ${topic} failed: ${JSON.stringify(err.errors ?? String(err))}`);
     });
     // A retry may find the topic its earlier attempt created.
@@ -102,6 +102,7 @@ describe('kstack up --mode kraft --brokers 3 (combined nodes)', () => {
     const voters = votersOf(dir);
 
     await createTopic(bootstraps, 'orders', 6);
+    await createTopic(bootstraps, 'replicated', 6, false, 3);
     const views = await Promise.all(bootstraps.map((b) => kcatMeta(b, 'orders')));
     const view = (m: KcatMeta) => ({ controller: m.controllerid, brokers: m.brokers, topics: m.topics });
     expect(view(views[1])).toEqual(view(views[0]));
@@ -130,6 +131,14 @@ describe('kstack up --mode kraft --brokers 3 (combined nodes)', () => {
       await sleep(200);
     }
     expect(after, 'killed broker still listed after broker.session.timeout.ms + 2 s').toBeDefined();
+    // Replication factor 3: every partition has a live leader, and the dead broker left the ISR.
+    const replicated = await kcatMeta(survivor, 'replicated');
+    expect(replicated.topics[0].partitions).toHaveLength(6);
+    for (const p of replicated.topics[0].partitions) {
+      expect(p.leader).not.toBe(victimId);
+      expect(p.leader).toBeGreaterThan(0);
+      expect(p.isrs.map((r) => r.id)).not.toContain(victimId);
+    }
     const controllerLog = readFileSync(join(dir, '.kstack', `broker-${leader}`, 'logs', 'controller.log'), 'utf8');
     expect(controllerLog).toContain(`Fencing broker(s) ${victimId}: no heartbeat for 6000 ms`);
 

@@ -197,7 +197,7 @@ export class QuorumControllerLogic {
     if (active.length === 0) return fail(ErrorCode.BROKER_NOT_AVAILABLE, 'There are no active brokers to place the topic on');
     let assignment: Map<number, number[]>;
     try {
-      assignment = assignReplicas(active, req.partitions, req.replicationFactor, this.nextAssignmentStart++);
+      assignment = assignReplicas(this.placeable(active, req.replicationFactor), req.partitions, req.replicationFactor, this.nextAssignmentStart++);
     } catch (err) {
       if (err instanceof AssignmentError) return fail(req.partitions < 1 ? ErrorCode.INVALID_PARTITIONS : ErrorCode.INVALID_REPLICATION_FACTOR, err.message);
       throw err;
@@ -206,6 +206,16 @@ export class QuorumControllerLogic {
     for (const [name, value] of req.configs) records.push({ type: 'Config', topic: req.name, name, value });
     for (const [p, replicas] of assignment) records.push(newPartition(req.topicId, p, replicas));
     return { records, answer: { errorCode: ErrorCode.NONE, errorMessage: null } };
+  }
+
+  /**
+   * Brokers new replicas go to: the active ones that have heartbeated to this controller — right after a
+   * failover, a broker that died with the old controller is still unfenced for a moment, and a partition placed
+   * only there would have no leader — unless that leaves fewer than the replication factor.
+   */
+  private placeable(active: number[], replicationFactor: number): number[] {
+    const heard = active.filter((id) => this.lastContact.has(id));
+    return heard.length >= replicationFactor ? heard : active;
   }
 
   deleteTopic(name: string): Decision<{ errorCode: number; errorMessage: string | null }> {
@@ -228,7 +238,7 @@ export class QuorumControllerLogic {
     try {
       const first = t.partitions.get(0)?.replicas[0];
       const start = first !== undefined && active.includes(first) ? active.indexOf(first) : 0;
-      assignment = assignReplicas(active, total, rf, start);
+      assignment = assignReplicas(this.placeable(active, rf), total, rf, start);
     } catch (err) {
       if (err instanceof AssignmentError) return { records: [], answer: { errorCode: ErrorCode.INVALID_REPLICATION_FACTOR, errorMessage: err.message } };
       throw err;

@@ -128,6 +128,19 @@ describe('QuorumControllerLogic', () => {
     expect(h.register(1, 'after-a-crash').errorCode).toBe(ErrorCode.NONE);
   });
 
+  it('after a failover, places new partitions on brokers that have reached the new controller', () => {
+    const h = new Harness();
+    const epochs = h.cluster(3);
+    h.logic.resetSessions(h.now);
+    h.heartbeat(1, epochs.get(1)!);
+    h.heartbeat(2, epochs.get(2)!);
+    h.run(h.logic.createTopic({ name: 'fresh', topicId: 'fresh-id', partitions: 6, replicationFactor: 1, configs: new Map() }));
+    expect(new Set([...h.image.topics.get('fresh')!.partitions.values()].map((p) => p.leader))).toEqual(new Set([1, 2]));
+    // Not enough heard-from brokers for the replication factor: every active broker is used.
+    h.run(h.logic.createTopic({ name: 'wide', topicId: 'wide-id', partitions: 1, replicationFactor: 3, configs: new Map() }));
+    expect([...h.image.topics.get('wide')!.partitions.values()][0].replicas.sort()).toEqual([1, 2, 3]);
+  });
+
   it('controlled shutdown fences at once and tells the broker it may go', () => {
     const h = new Harness();
     const epochs = h.cluster(2);
