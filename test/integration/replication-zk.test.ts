@@ -71,16 +71,28 @@ async function readPartition(bootstrap: string, topic: string): Promise<{ offset
 }
 
 /** One acks=all Produce v7 of one record straight to broker `id`: the partition's error code. */
-async function produceOnce(c: NativeCluster, id: number, topic: string, timeoutMs = 5000): Promise<number> {
+async function produceOnce(c: NativeCluster, id: number, topic: string, timeoutMs = 5000, acks = -1): Promise<number> {
   const b = new RecordBatchBuilder({ baseTimestamp: Date.now() });
   b.append({ key: null, value: Buffer.from('probe'), timestamp: Date.now() });
   const res = await c.request<{ responses: { partitionResponses: { errorCode: number }[] }[] }>(id, 0, 7, {
     transactionalId: null,
-    acks: -1,
+    acks,
     timeoutMs,
     topicData: [{ name: topic, partitionData: [{ index: 0, records: b.build() }] }],
   }, timeoutMs + 5000);
   return res.responses[0].partitionResponses[0].errorCode;
+}
+
+/** ListOffsets latest (a consumer's view: the high watermark) at broker `id`. */
+async function latestOffset(c: NativeCluster, id: number, topic: string): Promise<number> {
+  const res = await c.request<{ topics: { partitions: { errorCode: number; offset: bigint }[] }[] }>(id, 2, 1, {
+    replicaId: -1,
+    isolationLevel: 0,
+    topics: [{ name: topic, partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 }] }],
+  });
+  const p = res.topics[0].partitions[0];
+  if (p.errorCode !== 0) throw new Error(`ListOffsets error ${p.errorCode}`);
+  return Number(p.offset);
 }
 
 const LAG_MS = 3000;
@@ -138,12 +150,18 @@ describe.skipIf(!zooKeeperAvailable() || !confluentKafkaAvailable())('replicatio
     await c.createTopic('lagging', { partitions: 1, replicationFactor: 3 });
     const { leader } = await c.partition('lagging', 0);
     const follower = c.ids.find((id) => id !== leader)!;
+    const hw = await latestOffset(c, leader, 'lagging');
     c.pause(follower);
     try {
+      // An acks=1 write lands in the leader's log, but consumers do not see it while an ISR member lacks it.
+      expect(await produceOnce(c, leader, 'lagging', 5000, 1)).toBe(0);
+      expect(await latestOffset(c, leader, 'lagging')).toBe(hw);
       const shrunk = await c.waitForPartition('lagging', 0, `broker ${follower} out of the ISR`, (p) => !p.isr.includes(follower), SESSION_MS - 1000);
       expect(shrunk.isr.sort()).toEqual(c.ids.filter((id) => id !== follower));
       // Still registered: the leader took it out for lagging, not the controller for a lost session.
       expect((await c.metadata()).brokers.map((b) => b.nodeId)).toContain(follower);
+      // Without it the ISR has the write: the high watermark moves on.
+      await until('the high watermark to pass the acks=1 write', 5000, async () => ((await latestOffset(c, leader, 'lagging')) === hw + 1 ? true : undefined));
       // Writes go on meanwhile (ISR 2 = min.insync.replicas), so the follower has something to catch up on.
       for (let i = 0; i < 5; i++) expect(await produceOnce(c, leader, 'lagging')).toBe(0);
     } finally {

@@ -264,6 +264,9 @@ export class LeaderFetcher {
     const leaderHw = Number(r.highWatermark);
     const hw = Math.min(leaderHw, log.logEndOffset);
     if (hw > log.highWatermark) log.highWatermark = hw;
+    // The leader's log start moved (DeleteRecords, retention): follow it as far as our committed data allows.
+    const leaderStart = Math.min(Number(r.logStartOffset), log.highWatermark);
+    if (leaderStart > log.logStartOffset) log.deleteRecordsBefore(leaderStart);
   }
 
   /**
