@@ -66,6 +66,8 @@ export interface RunningBroker {
 }
 
 const NAME = 'kafka.server.KafkaServer';
+/** Kafka's offsets.commit.timeout.ms default: how long an internal-topic write waits for the ISR. */
+const OFFSETS_COMMIT_TIMEOUT_MS = 5000;
 
 function brokerError(message: string, fix: string): KstackError {
   return new KstackError('KSTACK_BROKER_CONFIG', message, { fix, exitCode: 2 });
@@ -236,8 +238,14 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
       if (records.length === 0) return;
       const builder = new RecordBatchBuilder({ baseTimestamp: records[0].timestamp });
       for (const r of records) builder.append({ key: r.key, value: r.value, timestamp: r.timestamp });
-      log.append(builder.build(), info.leaderEpochs[partition], clock());
+      const appended = log.append(builder.build(), info.leaderEpochs[partition], clock());
       ctx.notifyAppend(topic, partition);
+      // In a cluster the write counts once the ISR has it (Kafka writes group metadata and offsets with acks=all
+      // and offsets.commit.timeout.ms); a failure here is the caller's COORDINATOR_NOT_AVAILABLE.
+      if (ctx.replication) {
+        const code = await ctx.replication.waitForHighWatermark(topic, partition, appended.lastOffset + 1, OFFSETS_COMMIT_TIMEOUT_MS);
+        if (code !== 0) throw new Error(`the in-sync replicas of ${topic}-${partition} did not take the write (error ${code})`);
+      }
     },
     async replayInternalTopic(topic: string, onRecord: (partition: number, record: InternalRecord) => void) {
       const info = topics.get(topic);
