@@ -8,7 +8,8 @@
  * - with two of three brokers down, acks=all produce fails with NOT_ENOUGH_REPLICAS, and succeeds again once
  *   one of them is back in the ISR;
  * - a follower stopped with SIGSTOP for longer than replica.lag.time.max.ms (but shorter than its ZooKeeper
- *   session) is dropped from the ISR by its leader, and rejoins after SIGCONT once it has caught up;
+ *   session) is dropped from the ISR by its leader, and rejoins after SIGCONT once it has caught up; while it
+ *   is still in the ISR, acks=all times out (REQUEST_TIMED_OUT) and consumers do not see an acks=1 write;
  * - the Java consumer (3.9, KIP-320: it validates its position with OffsetForLeaderEpoch v4 after a leader
  *   change) reads on across a leader kill without a reset or a duplicate, its group moving with the
  *   __consumer_offsets leadership (replication factor 3) when the coordinator is the broker killed.
@@ -153,6 +154,8 @@ describe.skipIf(!zooKeeperAvailable() || !confluentKafkaAvailable())('replicatio
     const hw = await latestOffset(c, leader, 'lagging');
     c.pause(follower);
     try {
+      // An acks=all write waits for the stopped ISR member: REQUEST_TIMED_OUT after the request's timeout.
+      expect(await produceOnce(c, leader, 'lagging', 500)).toBe(7);
       // An acks=1 write lands in the leader's log, but consumers do not see it while an ISR member lacks it.
       expect(await produceOnce(c, leader, 'lagging', 5000, 1)).toBe(0);
       expect(await latestOffset(c, leader, 'lagging')).toBe(hw);
@@ -161,7 +164,7 @@ describe.skipIf(!zooKeeperAvailable() || !confluentKafkaAvailable())('replicatio
       // Still registered: the leader took it out for lagging, not the controller for a lost session.
       expect((await c.metadata()).brokers.map((b) => b.nodeId)).toContain(follower);
       // Without it the ISR has the write: the high watermark moves on.
-      await until('the high watermark to pass the acks=1 write', 5000, async () => ((await latestOffset(c, leader, 'lagging')) === hw + 1 ? true : undefined));
+      await until('the high watermark to pass both writes', 5000, async () => ((await latestOffset(c, leader, 'lagging')) === hw + 2 ? true : undefined));
       // Writes go on meanwhile (ISR 2 = min.insync.replicas), so the follower has something to catch up on.
       for (let i = 0; i < 5; i++) expect(await produceOnce(c, leader, 'lagging')).toBe(0);
     } finally {
