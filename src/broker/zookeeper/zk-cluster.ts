@@ -6,7 +6,7 @@
  *   (leader = first live replica), and when brokers come and go leaders move (assignment.ts: nextLeaderState;
  *   replication factor 1 → leader -1 until the broker returns, as Kafka does without unclean election);
  * - local sync: every topic in ZooKeeper is mirrored into the broker's TopicRegistry (same topic id, partition
- *   count, configs, the controller's leader epochs) and the broker opens logs for the partitions it leads;
+ *   count, configs, the controller's leader epochs) and the broker opens logs for the partitions it is a replica of;
  *   a topic removed from ZooKeeper is deleted here too;
  * - topic creation from any broker: the assignment is written to /brokers/topics/<t>, spread over the live
  *   brokers with Kafka's rack-unaware scheme from a rotating start.
@@ -199,7 +199,7 @@ export class ZkCluster implements ClusterView {
     return this.syncing;
   }
 
-  /** Mirrors ZooKeeper's topics into the local registry and opens the logs this broker leads. */
+  /** Mirrors ZooKeeper's topics into the local registry and opens the logs of the partitions this broker is a replica of. */
   sync(): void {
     const { ctx, cache } = this;
     if (!this.active) return;
