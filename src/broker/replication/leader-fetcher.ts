@@ -96,6 +96,7 @@ export class LeaderFetcher {
         if (!fetched) await this.idle(Math.min(this.settings.backoffMs, 200));
         this.lastWarning = '';
       } catch (err) {
+        if (!this.running) break; // stopped: the closed connection is why the request failed
         const msg = `[ReplicaFetcher replicaId=${this.ctx.nodeId}, leaderId=${this.leaderId}] Error fetching from the leader: ${(err as Error).message}`;
         if (msg !== this.lastWarning) log.warn(msg);
         this.lastWarning = msg;

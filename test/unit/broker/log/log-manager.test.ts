@@ -180,4 +180,21 @@ describe('LogManager', () => {
     expect(log.logStartOffset).toBe(2);
     m.close();
   });
+
+  it('checkpoints high watermarks in replication-offset-checkpoint and hands them back after a restart', () => {
+    let m = openManager({ logDirs: [dirs[0]] });
+    const log = m.getOrCreate('orders', 0, ID_A);
+    log.setReplicated(true);
+    log.append(valuesBatch('a', 5), 0, now);
+    expect(log.highWatermark).toBe(0); // replicated: the replica manager moves it
+    log.highWatermark = 3;
+    m.close();
+    expect(readFileSync(join(dirs[0], 'replication-offset-checkpoint'), 'utf8')).toBe('0\n1\norders 0 3\n');
+    m = openManager({ logDirs: [dirs[0]] });
+    expect(m.checkpointedHighWatermark('orders', 0)).toBe(3);
+    expect(m.get('orders', 0)!.highWatermark).toBe(5); // a single node's view until replication takes it over
+    m.deletePartition('orders', 0);
+    expect(m.checkpointedHighWatermark('orders', 0)).toBeUndefined();
+    m.close();
+  });
 });
