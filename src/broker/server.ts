@@ -373,8 +373,9 @@ export async function startBroker(opts: StartBrokerOptions): Promise<RunningBrok
     logs.close();
     throw err;
   }
-  raft?.start();
+  // The service listens before the first tick: a quorum of one elects itself in that very tick.
   kraft?.service?.start();
+  raft?.start();
 
   // KRaft cluster, broker role: register with the active controller and wait to be unfenced (caught up with the
   // metadata log); a refusal (duplicate node id, foreign cluster id) stops the start-up with Kafka's message.

@@ -1,5 +1,6 @@
 /**
- * N native brokers in ZooKeeper mode as child processes over a real ZooKeeper ensemble, for replication and
+ * N native brokers as child processes — in ZooKeeper mode over a real ZooKeeper ensemble, or in KRaft mode as
+ * combined broker+controller nodes forming a Raft quorum — for replication and
  * failover tests (and benches): each broker can be killed (-9), stopped (SIGSTOP) and resumed, restarted on
  * its port with its data; helpers ask Metadata and find a partition's leader and ISR.
  *
@@ -8,8 +9,7 @@
  *   const { leader, isr } = await c.partition('t', 0);
  *   await c.kill9(leader); await c.restart(leader);
  *   await c.stop();
- *
- * KRaft clusters can reuse the same shape (the broker-side helpers only speak the Kafka protocol).
+ *   const k = await startNativeCluster({ mode: 'kraft', brokers: 3 });   // the same helpers
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,11 +18,19 @@ import { WireConnection } from '../../src/client/wire.js';
 import type { MetadataResponse } from '../../src/protocol/generated/metadata.js';
 import { startNativeBroker, type NativeBroker } from './native-broker.js';
 import { startZooKeeper, type TestZooKeeper } from './zookeeper.js';
+import { freePortRange } from './port-range.js';
 
 export interface NativeClusterOptions {
+  /** zk (default): brokers over a real ZooKeeper ensemble; kraft: combined broker+controller nodes, a Raft quorum. */
+  mode?: 'zk' | 'kraft';
   brokers?: number;
+  /** kraft only: dedicated controller nodes (0, the default: every broker is a voter too). */
+  controllers?: number;
   zookeepers?: number;
-  /** zookeeper.session.timeout.ms of every broker (default 6000): how fast a killed broker leaves the cluster. */
+  /**
+   * zookeeper.session.timeout.ms (zk) or broker.session.timeout.ms (kraft) of every broker (default 6000): how
+   * fast a killed broker leaves the cluster.
+   */
   sessionTimeoutMs?: number;
   /** Extra server.properties for every broker. */
   properties?: Record<string, string>;
@@ -36,7 +44,8 @@ export interface PartitionView {
 }
 
 export interface NativeCluster {
-  zk: TestZooKeeper;
+  /** zk mode only. */
+  zk?: TestZooKeeper;
   brokers: Map<number, NativeBroker>;
   ids: number[];
   /** Bootstrap list of the brokers that are running. */
@@ -75,27 +84,74 @@ export async function until<T>(what: string, timeoutMs: number, probe: () => Pro
 
 export async function startNativeCluster(opts: NativeClusterOptions = {}): Promise<NativeCluster> {
   const n = opts.brokers ?? 3;
-  const zk = await startZooKeeper({ servers: opts.zookeepers ?? 1 });
+  const kraft = opts.mode === 'kraft';
+  const zk = kraft ? undefined : await startZooKeeper({ servers: opts.zookeepers ?? 1 });
+  // KRaft: the voters' CONTROLLER ports are known up front (controller.quorum.voters). Without dedicated
+  // controllers every broker is a voter too; with them (ids 101…) the brokers follow the metadata log as
+  // observers and the quorum outlives any number of broker failures — as ZooKeeper does in zk mode.
+  const dedicated = kraft ? (opts.controllers ?? 0) : 0;
+  const voterCount = dedicated > 0 ? dedicated : n;
+  const ports = kraft ? await freePortRange(n + voterCount) : 0;
+  const voterIds = Array.from({ length: voterCount }, (_, i) => (dedicated > 0 ? 101 + i : i + 1));
+  const controllerPort = (voterId: number) => ports + n + voterIds.indexOf(voterId);
+  const voters = voterIds.map((v) => `${v}@127.0.0.1:${controllerPort(v)}`).join(',');
+  const sessionMs = String(opts.sessionTimeoutMs ?? 6000);
+  const kraftCommon = {
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'controller.listener.names': 'CONTROLLER',
+    'controller.quorum.voters': voters,
+  };
+  const modeProperties = (id: number): Record<string, string> =>
+    kraft
+      ? {
+          ...kraftCommon,
+          'process.roles': dedicated > 0 ? 'broker' : 'broker,controller',
+          'node.id': String(id),
+          'broker.id': String(id),
+          listeners: dedicated > 0 ? `PLAINTEXT://127.0.0.1:${ports + id - 1}` : `PLAINTEXT://127.0.0.1:${ports + id - 1},CONTROLLER://127.0.0.1:${controllerPort(id)}`,
+          'broker.session.timeout.ms': sessionMs,
+          'broker.heartbeat.interval.ms': '500',
+        }
+      : {
+          'broker.id': String(id),
+          'zookeeper.connect': `${zk!.connect}/kstack`,
+          'zookeeper.session.timeout.ms': sessionMs,
+          'zookeeper.connection.timeout.ms': '20000',
+        };
   const root = mkdtempSync(join(tmpdir(), 'kstack-native-cluster-'));
   const clusterId = `kstackRepl${Math.random().toString(36).slice(2, 8)}AAAAAAAAAAAAAAAAAAAAA`.slice(0, 22);
   const ids = Array.from({ length: n }, (_, i) => i + 1);
   const brokers = new Map<number, NativeBroker>();
   const running = new Set<number>();
   const paused = new Set<number>();
+  const controllers: NativeBroker[] = [];
+  const startControllers = () =>
+    Promise.all(
+      (dedicated > 0 ? voterIds : []).map(async (id) => {
+        const dir = join(root, `controller-${id}`);
+        mkdirSync(join(dir, 'data'), { recursive: true });
+        writeFileSync(join(dir, 'data', 'meta.properties'), `version=1\nnode.id=${id}\ncluster.id=${clusterId}\n`);
+        controllers.push(
+          await startNativeBroker({
+            mode: 'child',
+            dir,
+            properties: { ...kraftCommon, 'process.roles': 'controller', 'node.id': String(id), 'broker.id': String(id), listeners: `CONTROLLER://127.0.0.1:${controllerPort(id)}`, 'broker.session.timeout.ms': sessionMs },
+          }),
+        );
+      }),
+    );
   try {
-    await Promise.all(
-      ids.map(async (id) => {
+    await Promise.all([
+      startControllers(),
+      ...ids.map(async (id) => {
         const dir = join(root, `broker-${id}`);
         mkdirSync(join(dir, 'data'), { recursive: true });
-        writeFileSync(join(dir, 'data', 'meta.properties'), `version=0\nbroker.id=${id}\ncluster.id=${clusterId}\n`);
+        writeFileSync(join(dir, 'data', 'meta.properties'), kraft ? `version=1\nnode.id=${id}\ncluster.id=${clusterId}\n` : `version=0\nbroker.id=${id}\ncluster.id=${clusterId}\n`);
         const b = await startNativeBroker({
           mode: 'child',
           dir,
           properties: {
-            'broker.id': String(id),
-            'zookeeper.connect': `${zk.connect}/kstack`,
-            'zookeeper.session.timeout.ms': String(opts.sessionTimeoutMs ?? 6000),
-            'zookeeper.connection.timeout.ms': '20000',
+            ...modeProperties(id),
             'offsets.topic.num.partitions': '3',
             ...opts.properties,
           },
@@ -103,10 +159,10 @@ export async function startNativeCluster(opts: NativeClusterOptions = {}): Promi
         brokers.set(id, b);
         running.add(id);
       }),
-    );
+    ]);
   } catch (err) {
-    await Promise.all([...brokers.values()].map((b) => b.cleanup().catch(() => undefined)));
-    await zk.stop();
+    await Promise.all([...brokers.values(), ...controllers].map((b) => b.cleanup().catch(() => undefined)));
+    await zk?.stop();
     rmSync(root, { recursive: true, force: true });
     throw err;
   }
@@ -186,8 +242,8 @@ export async function startNativeCluster(opts: NativeClusterOptions = {}): Promi
       running.delete(id);
     },
     async restart(id) {
-      // A killed broker's registration lives until its ZooKeeper session expires; starting it again before that
-      // is refused (as Kafka refuses it): wait for the old registration to go.
+      // A killed broker's registration lives until its session expires (ZooKeeper's, or the KRaft controller's);
+      // starting it again before that is refused (as Kafka refuses it): wait for the old registration to go.
       if (!running.has(id)) {
         await until(`broker ${id}'s old registration to expire`, (opts.sessionTimeoutMs ?? 6000) + 20_000, async () =>
           (await metadata()).brokers.some((b) => b.nodeId === id) ? undefined : true,
@@ -207,7 +263,8 @@ export async function startNativeCluster(opts: NativeClusterOptions = {}): Promi
     async stop() {
       for (const id of [...paused]) cluster.resume(id);
       await Promise.all([...brokers.values()].map((b) => b.stop().catch(() => undefined)));
-      await zk.stop();
+      await Promise.all(controllers.map((b) => b.stop().catch(() => undefined)));
+      await zk?.stop();
       rmSync(root, { recursive: true, force: true });
     },
   };
