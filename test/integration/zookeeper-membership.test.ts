@@ -47,6 +47,24 @@ describe.skipIf(!zooKeeperAvailable())('broker membership in a real ZooKeeper', 
     await m.close();
   });
 
+  it('reserves disjoint producer id blocks for brokers racing on /latest_producer_id_block, in Kafka\'s format', async () => {
+    const a = member(11);
+    const b = member(12);
+    await Promise.all([a.start(), b.start()]);
+    try {
+      const blocks = await Promise.all([a, b, a, b, a, b].map((m) => m.allocateProducerIdBlock(1000)));
+      const starts = blocks.map((x) => x.start).sort((x, y) => (x < y ? -1 : 1));
+      expect(new Set(starts).size).toBe(6);
+      for (let i = 1; i < starts.length; i++) expect(starts[i] - starts[i - 1]).toBe(1000n);
+      const node = JSON.parse((await reader.getData('/latest_producer_id_block'))!.data);
+      expect(node).toMatchObject({ version: 1, block_start: String(starts[5]), block_end: String(starts[5] + 999n) });
+      expect([11, 12]).toContain(node.broker);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   it('refuses a second live broker with the same id, in Kafka\'s words', async () => {
     const first = member(2);
     await first.start();

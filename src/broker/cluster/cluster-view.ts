@@ -81,6 +81,8 @@ export interface ClusterView {
   alterIsr(request: AlterIsrRequest): Promise<AlterIsrResult>;
   /** Calls `listener` after every change of brokers, leaders or ISRs this broker has applied; returns unsubscribe. */
   onChange(listener: () => void): () => void;
+  /** A producer id unique in the cluster (from a block the cluster reserved for this broker). */
+  nextProducerId(): Promise<bigint>;
 }
 
 /** True when this broker leads the partition (always, without a cluster). */
@@ -113,5 +115,6 @@ export function joiningCluster(): ClusterView {
     createTopic: async () => ({ errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: 'The broker is still joining the cluster' }),
     alterIsr: async () => ({ errorCode: ErrorCode.NOT_CONTROLLER }),
     onChange: () => () => {},
+    nextProducerId: () => Promise.reject(new Error('The broker is still joining the cluster')),
   };
 }

@@ -2,7 +2,7 @@
  * The KRaft controller service of a node with the controller role: while its Raft node leads the quorum it is
  * the active controller — it answers the brokers' BrokerRegistration (62), BrokerHeartbeat (63) and
  * AlterPartition (56), and the topic changes brokers forward (CreateTopics 19, DeleteTopics 20,
- * CreatePartitions 37, IncrementalAlterConfigs 44), all on the CONTROLLER listener; it fences brokers whose
+ * CreatePartitions 37, IncrementalAlterConfigs 44) and AllocateProducerIds (67), all on the CONTROLLER listener; it fences brokers whose
  * session expired. Decisions come from QuorumControllerLogic over the committed image; their records go
  * through the quorum, and the answer leaves once they are committed (so an answered change survives the loss
  * of this controller). Operations run one at a time. A controller that does not lead answers NOT_CONTROLLER,
@@ -16,6 +16,7 @@ import type { CreateTopicsRequest, CreateTopicsResponse } from '../../protocol/g
 import type { DeleteTopicsRequest, DeleteTopicsResponse } from '../../protocol/generated/delete-topics.js';
 import type { CreatePartitionsRequest, CreatePartitionsResponse } from '../../protocol/generated/create-partitions.js';
 import type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from '../../protocol/generated/incremental-alter-configs.js';
+import type { AllocateProducerIdsRequest, AllocateProducerIdsResponse } from '../../protocol/generated/allocate-producer-ids.js';
 import { SECURITY_PROTOCOLS } from '../../listeners/endpoints.js';
 import type { HandlerEntry } from '../dispatch.js';
 import type { Logger } from '../../logging/index.js';
@@ -188,7 +189,20 @@ export class KraftControllerService {
   // ------------------------------------------------------------------------------------------- handlers
 
   handlers(): HandlerEntry[] {
-    return [this.registration(), this.heartbeat(), this.alterPartition(), this.createTopics(), this.deleteTopics(), this.createPartitions(), this.alterConfigs()];
+    return [this.registration(), this.heartbeat(), this.alterPartition(), this.createTopics(), this.deleteTopics(), this.createPartitions(), this.alterConfigs(), this.allocateProducerIds()];
+  }
+
+  private allocateProducerIds(): HandlerEntry<AllocateProducerIdsRequest, AllocateProducerIdsResponse> {
+    return {
+      apiKey: 67,
+      minVersion: 0,
+      maxVersion: 0,
+      handle: async (req) => {
+        const out = await this.run(() => this.logic.allocateProducerIds(req.brokerId, Number(req.brokerEpoch)));
+        if (!out.ok) return { throttleTimeMs: 0, errorCode: out.errorCode, producerIdStart: -1n, producerIdLen: 0 };
+        return { throttleTimeMs: 0, errorCode: out.answer.errorCode, producerIdStart: out.answer.start, producerIdLen: out.answer.length };
+      },
+    };
   }
 
   private registration(): HandlerEntry<BrokerRegistrationRequest, BrokerRegistrationResponse> {

@@ -20,6 +20,8 @@ import type { AlterPartitionRequest, AlterPartitionResponse } from '../../protoc
 import type { MetadataImage } from './metadata-image.js';
 import type { ControllerChannel } from './controller-channel.js';
 import { ControllerUnavailableError } from './controller-channel.js';
+import { ProducerIdBlocks } from '../producers/producer-id-blocks.js';
+import type { AllocateProducerIdsResponse } from '../../protocol/generated/allocate-producer-ids.js';
 
 export class KraftCluster implements ClusterView {
   /** Off until the broker's start-up has caught up with the metadata log. */
@@ -66,6 +68,16 @@ export class KraftCluster implements ClusterView {
     const offlineReplicas = state.replicas.filter((r) => !this.isLive(r));
     const leader = state.leader >= 0 && this.isLive(state.leader) ? state.leader : -1;
     return { leader, leaderEpoch: state.leaderEpoch, replicas: [...state.replicas], isr: [...state.isr], offlineReplicas, partitionEpoch: state.partitionEpoch };
+  }
+
+  private readonly producerIds = new ProducerIdBlocks(async () => {
+    const res = await this.channel.request<AllocateProducerIdsResponse>(67, 0, { brokerId: this.ctx.nodeId, brokerEpoch: BigInt(this.brokerEpoch()) }, (r) => r.errorCode, Date.now() + 5000);
+    if (res.errorCode !== ErrorCode.NONE) throw new Error(`AllocateProducerIds answered error ${res.errorCode}`);
+    return { start: res.producerIdStart, length: res.producerIdLen };
+  });
+
+  nextProducerId(): Promise<bigint> {
+    return this.producerIds.nextProducerId();
   }
 
   onChange(listener: () => void): () => void {

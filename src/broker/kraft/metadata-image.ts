@@ -38,6 +38,7 @@ export interface TopicImage {
 interface SnapshotJson {
   version: 1;
   lastAppliedOffset: number;
+  nextProducerId?: string;
   brokers: BrokerRegistration[];
   topics: { name: string; topicId: string; partitions: [number, PartitionState][]; configs: [string, string][] }[];
 }
@@ -46,6 +47,8 @@ export class MetadataImage implements RaftStateMachine {
   readonly brokers = new Map<number, BrokerRegistration>();
   readonly topics = new Map<string, TopicImage>();
   private readonly byId = new Map<string, TopicImage>();
+  /** The first producer id no broker has been given yet (AllocateProducerIds hands out blocks from here). */
+  nextProducerId = 0n;
   /** Offset of the last applied record (-1 before any). */
   lastAppliedOffset = -1;
   private readonly listeners = new Set<(records: readonly MetadataRecord[]) => void>();
@@ -115,6 +118,11 @@ export class MetadataImage implements RaftStateMachine {
         else t.configs.set(r.name, r.value);
         break;
       }
+      case 'ProducerIds': {
+        const next = BigInt(r.nextProducerId);
+        if (next > this.nextProducerId) this.nextProducerId = next;
+        break;
+      }
       case 'RemoveTopic': {
         const t = this.byId.get(r.topicId);
         if (!t) break;
@@ -138,6 +146,7 @@ export class MetadataImage implements RaftStateMachine {
     const json: SnapshotJson = {
       version: 1,
       lastAppliedOffset: this.lastAppliedOffset,
+      nextProducerId: String(this.nextProducerId),
       brokers: [...this.brokers.values()],
       topics: [...this.topics.values()].map((t) => ({ name: t.name, topicId: t.topicId, partitions: [...t.partitions], configs: [...t.configs] })),
     };
@@ -150,6 +159,7 @@ export class MetadataImage implements RaftStateMachine {
     this.brokers.clear();
     this.topics.clear();
     this.byId.clear();
+    this.nextProducerId = BigInt(json.nextProducerId ?? '0');
     for (const b of json.brokers) this.brokers.set(b.brokerId, { ...b });
     for (const t of json.topics) {
       const topic: TopicImage = { name: t.name, topicId: t.topicId, partitions: new Map(t.partitions), configs: new Map(t.configs) };

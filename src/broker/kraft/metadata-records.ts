@@ -4,7 +4,7 @@
  * the Raft quorum and applied in log order by every node (metadata-image.ts), as in Kafka's KRaft.
  *
  * Kafka's own record types are named here (RegisterBrokerRecord, FenceBrokerRecord, UnfenceBrokerRecord,
- * TopicRecord, PartitionRecord / PartitionChangeRecord, ConfigRecord, RemoveTopicRecord), but the value
+ * TopicRecord, PartitionRecord / PartitionChangeRecord, ConfigRecord, RemoveTopicRecord, ProducerIdsRecord), but the value
  * encoding is kstack's: one JSON object per record value, `{"type": …, "v": 0, …}`, so Kafka's
  * kafka-metadata-shell cannot read a kstack metadata log (the batches around them are Kafka's v2 format).
  * A partition record always carries the whole state (not a delta), which keeps apply() trivially idempotent.
@@ -26,7 +26,9 @@ export type MetadataRecord =
   | { type: 'Topic'; name: string; topicId: string }
   | { type: 'Partition'; topicId: string; partition: number; replicas: number[]; isr: number[]; leader: number; leaderEpoch: number; partitionEpoch: number }
   | { type: 'Config'; topic: string; name: string; value: string | null }
-  | { type: 'RemoveTopic'; topicId: string };
+  | { type: 'RemoveTopic'; topicId: string }
+  /** The next producer id not yet handed out (a decimal string: ids are 64-bit). */
+  | { type: 'ProducerIds'; brokerId: number; brokerEpoch: number; nextProducerId: string };
 
 export type MetadataRecordType = MetadataRecord['type'];
 
@@ -88,6 +90,9 @@ export function decodeMetadataRecord(value: Buffer): MetadataRecord {
     case 'RemoveTopic':
       if (!isStr(o.topicId)) bad('topicId is required');
       return { type: 'RemoveTopic', topicId: o.topicId as string };
+    case 'ProducerIds':
+      if (!isInt(o.brokerId) || !isInt(o.brokerEpoch) || !isStr(o.nextProducerId) || !/^\d+$/.test(o.nextProducerId)) bad('brokerId, brokerEpoch and a decimal nextProducerId are required');
+      return { type: 'ProducerIds', brokerId: o.brokerId as number, brokerEpoch: o.brokerEpoch as number, nextProducerId: o.nextProducerId as string };
     default:
       throw new MetadataRecordError(`unknown metadata record type ${JSON.stringify(o.type)}`);
   }

@@ -16,6 +16,8 @@
  *   keeps its last member so that replica leads again when it returns — no unclean election).
  * - Topics: assignment over the active brokers (Kafka's rack-unaware scheme), new partitions led by their first
  *   replica with every active replica in the ISR; deletion; added partitions; config overrides.
+ * - AllocateProducerIds: blocks of 1000 producer ids, the next start kept in the log (ProducerIds record), so
+ *   no two brokers hand out the same id.
  * - AlterPartition: ISR changes from a partition's leader, checked against broker epoch, leader epoch and
  *   partition epoch (STALE_BROKER_EPOCH, FENCED_LEADER_EPOCH, INVALID_UPDATE_VERSION), only active replicas
  *   (INELIGIBLE_REPLICA).
@@ -74,6 +76,9 @@ export interface AlterIsrInput {
   partitionEpoch: number;
   newIsr: number[];
 }
+
+/** Producer ids per AllocateProducerIds block, as Kafka's controller hands them out. */
+export const PRODUCER_ID_BLOCK_SIZE = 1000;
 
 /** Heartbeats arrive every broker.heartbeat.interval.ms (Kafka: 2 s); a live broker finds a new controller well within this. */
 export const SESSION_GRACE_MS = 4000;
@@ -275,6 +280,16 @@ export class QuorumControllerLogic {
       records: [{ type: 'Partition', topicId: t.topicId, partition: req.partition, replicas: state.replicas, isr, leader: state.leader, leaderEpoch: state.leaderEpoch, partitionEpoch: next.partitionEpoch }],
       answer: { errorCode: ErrorCode.NONE, topic: t, state: next },
     };
+  }
+
+  /** AllocateProducerIds: the next block of ids for a registered broker. */
+  allocateProducerIds(brokerId: number, brokerEpoch: number): Decision<{ errorCode: number; start: bigint; length: number }> {
+    const b = this.image.brokers.get(brokerId);
+    if (!b) return { records: [], answer: { errorCode: ErrorCode.BROKER_ID_NOT_REGISTERED, start: -1n, length: 0 } };
+    if (b.brokerEpoch !== brokerEpoch) return { records: [], answer: { errorCode: ErrorCode.STALE_BROKER_EPOCH, start: -1n, length: 0 } };
+    const start = this.image.nextProducerId;
+    const next = start + BigInt(PRODUCER_ID_BLOCK_SIZE);
+    return { records: [{ type: 'ProducerIds', brokerId, brokerEpoch, nextProducerId: String(next) }], answer: { errorCode: ErrorCode.NONE, start, length: PRODUCER_ID_BLOCK_SIZE } };
   }
 
   get sessionTimeoutMs(): number {

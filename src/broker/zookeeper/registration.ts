@@ -11,6 +11,9 @@
 import { KstackError } from '../../errors.js';
 import { ZkClient } from './zk-client.js';
 import {
+  PRODUCER_ID_BLOCK_PATH,
+  producerIdBlockJson,
+  parseProducerIdBlock,
   TOP_LEVEL_PATHS,
   CLUSTER_ID_PATH,
   CONTROLLER_PATH,
@@ -258,6 +261,23 @@ export class ZkMembership {
     await client.remove(`${topicPath(topic)}/partitions`);
     await client.remove(topicPath(topic));
     await client.remove(topicConfigPath(topic));
+  }
+
+  /**
+   * Reserves the next block of producer ids for this broker, as Kafka's ZkProducerIdManager does: read
+   * `/latest_producer_id_block`, write the block after it conditionally on the znode's version (or create it),
+   * and try again when another broker won the race.
+   */
+  async allocateProducerIdBlock(size: number): Promise<{ start: bigint; length: number }> {
+    const client = this.requireClient();
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const node = await client.getData(PRODUCER_ID_BLOCK_PATH);
+      const start = node && node.data ? parseProducerIdBlock(node.data).end + 1n : 0n;
+      const json = producerIdBlockJson(this.opts.brokerId, start, start + BigInt(size) - 1n);
+      const won = node ? (await client.setDataIfVersion(PRODUCER_ID_BLOCK_PATH, json, node.version)) !== null : await client.create(PRODUCER_ID_BLOCK_PATH, json, 'persistent');
+      if (won) return { start, length: size };
+    }
+    throw new Error(`could not reserve a producer id block in ${PRODUCER_ID_BLOCK_PATH}: every attempt lost to another broker`);
   }
 
   /** The ids registered right now, read from ZooKeeper (not from a watch that may not have fired yet). */

@@ -23,6 +23,10 @@ import { checkCreateTopic, effectiveTopicConfig, logConfigOf } from '../metadata
 import { parsePartitionState } from './znodes.js';
 import { newTopicId } from '../metadata/topic-registry.js';
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
+import { ProducerIdBlocks } from '../producers/producer-id-blocks.js';
+
+/** Ids per block, as Kafka's ProducerIdManager reserves them. */
+const PRODUCER_ID_BLOCK_SIZE = 1000;
 import type { ZkMembership } from './registration.js';
 import type { ZkMetadataCache } from './metadata-cache.js';
 
@@ -110,6 +114,12 @@ export class ZkCluster implements ClusterView {
       return { errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: `Topic ${request.name} was written to ZooKeeper but its partitions have no state yet after ${timeoutMs} ms`, topicId };
     }
     return { errorCode: ErrorCode.NONE, errorMessage: null, topicId };
+  }
+
+  private readonly producerIds = new ProducerIdBlocks(() => this.membership.allocateProducerIdBlock(PRODUCER_ID_BLOCK_SIZE));
+
+  nextProducerId(): Promise<bigint> {
+    return this.producerIds.nextProducerId();
   }
 
   onChange(listener: () => void): () => void {

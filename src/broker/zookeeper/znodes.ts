@@ -182,6 +182,22 @@ export function topicConfigJson(config: Record<string, string>): string {
  * Splits `zookeeper.connect` ("h1:2181,h2:2181/kafka") into the host list and the chroot ("/kafka" or "").
  * Kafka's rule: the chroot is everything from the first '/' on.
  */
+export const PRODUCER_ID_BLOCK_PATH = '/latest_producer_id_block';
+
+/** Kafka's `/latest_producer_id_block`: the last block handed out, bounds inclusive, as decimal strings. */
+export function producerIdBlockJson(brokerId: number, start: bigint, end: bigint): string {
+  return JSON.stringify({ version: 1, broker: brokerId, block_start: String(start), block_end: String(end) });
+}
+
+export function parseProducerIdBlock(json: string): { start: bigint; end: bigint } {
+  const o = JSON.parse(json) as { block_start?: unknown; block_end?: unknown };
+  const num = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? BigInt(v) : NaN);
+  const start = num(o.block_start);
+  const end = num(o.block_end);
+  if (typeof start !== 'bigint' || typeof end !== 'bigint' || end < start) throw new Error(`malformed ${PRODUCER_ID_BLOCK_PATH}: ${json}`);
+  return { start, end };
+}
+
 export function splitZookeeperConnect(connect: string): { hosts: string; chroot: string } {
   const slash = connect.indexOf('/');
   if (slash < 0) return { hosts: connect, chroot: '' };

@@ -173,6 +173,21 @@ describe('QuorumControllerLogic', () => {
     expect(h.run(h.logic.alterPartition({ topicId: 'r-id', partition: 0, leaderEpoch: cur.leaderEpoch, partitionEpoch: cur.partitionEpoch, brokerId: leader, brokerEpoch: epochs.get(leader)!, newIsr: [...cur.isr, follower] })).errorCode).toBe(ErrorCode.INELIGIBLE_REPLICA);
   });
 
+  it('hands out disjoint producer id blocks, kept in the log', () => {
+    const h = new Harness();
+    const epochs = h.cluster(2);
+    const a = h.run(h.logic.allocateProducerIds(1, epochs.get(1)!));
+    const b = h.run(h.logic.allocateProducerIds(2, epochs.get(2)!));
+    expect(a).toMatchObject({ errorCode: ErrorCode.NONE, start: 0n, length: 1000 });
+    expect(b).toMatchObject({ errorCode: ErrorCode.NONE, start: 1000n, length: 1000 });
+    expect(h.run(h.logic.allocateProducerIds(2, epochs.get(2)! + 1)).errorCode).toBe(ErrorCode.STALE_BROKER_EPOCH);
+    expect(h.run(h.logic.allocateProducerIds(9, 0)).errorCode).toBe(ErrorCode.BROKER_ID_NOT_REGISTERED);
+    // A restarted controller rebuilds the counter from the log (here: a snapshot of the image).
+    const image = new MetadataImage();
+    image.restore({ id: { offset: h.offset, epoch: 1 }, data: h.image.snapshot() });
+    expect(image.nextProducerId).toBe(2000n);
+  });
+
   it('deletes topics, adds partitions on the same spread, changes configs', () => {
     const h = new Harness();
     h.cluster(3);
