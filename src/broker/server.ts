@@ -36,7 +36,7 @@ import { buildHandlerTable, createRequestProcessor, type HandlerTable } from './
 import { createHandlerTable } from './handlers/index.js';
 import { handler as apiVersionsHandler } from './handlers/18-api-versions.js';
 import { TopicRegistry } from './metadata/topic-registry.js';
-import { ensureOffsetsTopic, logConfigOf } from './metadata/topic-admin.js';
+import { effectiveTopicConfig, ensureOffsetsTopic, logConfigOf } from './metadata/topic-admin.js';
 import { ProducerStateManager } from './producers/producer-state.js';
 import { LogManager } from './log/log-manager.js';
 import { isOffsetOutOfRange } from './log/log-config.js';
@@ -547,7 +547,15 @@ async function openKraft(config: BrokerConfig, clusterId: string, plan: Listener
   let service: KraftControllerService | undefined;
   if (isController) {
     const { KraftControllerService } = await import('./kraft/controller-service.js');
-    service = new KraftControllerService({ raft, image, clusterId, nodeId: config.nodeId, sessionTimeoutMs: config.getInt('broker.session.timeout.ms'), logger: getLogger('kafka.controller.QuorumController') });
+    service = new KraftControllerService({
+      raft,
+      image,
+      clusterId,
+      nodeId: config.nodeId,
+      sessionTimeoutMs: config.getInt('broker.session.timeout.ms'),
+      uncleanLeaderElection: (configs) => effectiveTopicConfig(config, configs, 'unclean.leader.election.enable') === 'true',
+      logger: getLogger('kafka.controller.QuorumController'),
+    });
   }
   return { raft, voters, image, service };
 }

@@ -33,6 +33,8 @@ export interface ControllerServiceOptions {
   clusterId: string;
   nodeId: number;
   sessionTimeoutMs: number;
+  /** unclean.leader.election.enable for a topic's config overrides (the node's config supplies the default). */
+  uncleanLeaderElection?: (topicConfigs: ReadonlyMap<string, string>) => boolean;
   logger: Logger;
   clock?: () => number;
   /** How long an operation waits for its records to commit (default 5000 ms). */
@@ -67,7 +69,8 @@ export class KraftControllerService {
     this.logger = opts.logger;
     this.clock = opts.clock ?? Date.now;
     this.commitTimeoutMs = opts.commitTimeoutMs ?? 5000;
-    this.logic = new QuorumControllerLogic(opts.image, opts.clusterId, { sessionTimeoutMs: opts.sessionTimeoutMs });
+    const unclean = opts.uncleanLeaderElection;
+    this.logic = new QuorumControllerLogic(opts.image, opts.clusterId, { sessionTimeoutMs: opts.sessionTimeoutMs, uncleanLeaderElection: unclean ? (t) => unclean(t.configs) : undefined });
     this.id = `[QuorumController id=${opts.nodeId}]`;
   }
 

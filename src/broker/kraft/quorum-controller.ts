@@ -13,7 +13,8 @@
  *   wantShutDown fences it at once (controlled shutdown) and moves its leaderships away.
  * - Sessions: a broker not heard from for `broker.session.timeout.ms` is fenced (FenceBroker) and leaves the ISR
  *   and leadership of its partitions (leader = first active ISR member in replica order; none → -1, the ISR
- *   keeps its last member so that replica leads again when it returns — no unclean election).
+ *   keeps its last member so that replica leads again when it returns — no unclean election unless the topic's
+ *   unclean.leader.election.enable says so).
  * - Topics: assignment over the active brokers (Kafka's rack-unaware scheme), new partitions led by their first
  *   replica with every active replica in the ISR; deletion; added partitions; config overrides.
  * - AllocateProducerIds: blocks of 1000 producer ids, the next start kept in the log (ProducerIds record), so
@@ -29,6 +30,8 @@ import type { MetadataEndpoint, MetadataRecord } from './metadata-records.js';
 
 export interface ControllerLogicOptions {
   sessionTimeoutMs: number;
+  /** unclean.leader.election.enable for a topic (its override, else the controller's default); default false. */
+  uncleanLeaderElection?: (topic: TopicImage) => boolean;
 }
 
 export interface RegistrationRequest {
@@ -186,8 +189,9 @@ export class QuorumControllerLogic {
     for (const id of unfencing) active.add(id);
     const records: MetadataRecord[] = [];
     for (const t of this.image.topics.values()) {
+      const unclean = this.opts.uncleanLeaderElection?.(t) ?? false;
       for (const [p, state] of t.partitions) {
-        const next = nextLeaderState(state, state.replicas, active);
+        const next = nextLeaderState(state, state.replicas, active, { uncleanLeaderElection: unclean });
         if (!next) continue;
         records.push({ type: 'Partition', topicId: t.topicId, partition: p, replicas: state.replicas, isr: next.isr, leader: next.leader, leaderEpoch: next.leaderEpoch, partitionEpoch: state.partitionEpoch + 1 });
       }

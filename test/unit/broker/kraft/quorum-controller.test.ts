@@ -173,6 +173,29 @@ describe('QuorumControllerLogic', () => {
     expect(h.run(h.logic.alterPartition({ topicId: 'r-id', partition: 0, leaderEpoch: cur.leaderEpoch, partitionEpoch: cur.partitionEpoch, brokerId: leader, brokerEpoch: epochs.get(leader)!, newIsr: [...cur.isr, follower] })).errorCode).toBe(ErrorCode.INELIGIBLE_REPLICA);
   });
 
+  it('elects an out-of-sync replica only where unclean.leader.election.enable says so', () => {
+    const image = new MetadataImage();
+    const logic = new QuorumControllerLogic(image, CLUSTER, { sessionTimeoutMs: SESSION, uncleanLeaderElection: (t) => t.configs.get('unclean.leader.election.enable') === 'true' });
+    const h = new Harness();
+    h.image = image;
+    h.logic = logic;
+    logic.resetSessions(h.now);
+    const epochs = h.cluster(2);
+    for (const [name, unclean] of [['clean', 'false'], ['unclean', 'true']] as const) {
+      h.run(logic.createTopic({ name, topicId: `${name}-id`, partitions: 1, replicationFactor: 2, configs: new Map([['unclean.leader.election.enable', unclean]]) }));
+      const s = image.topics.get(name)!.partitions.get(0)!;
+      const follower = s.replicas.find((r) => r !== s.leader)!;
+      // The follower falls out of the ISR, then the leader dies.
+      h.run(logic.alterPartition({ brokerId: s.leader, brokerEpoch: epochs.get(s.leader)!, topicId: `${name}-id`, partition: 0, leaderEpoch: s.leaderEpoch, partitionEpoch: s.partitionEpoch, newIsr: [s.leader] }));
+      h.run(logic.heartbeat({ brokerId: s.leader, brokerEpoch: epochs.get(s.leader)!, currentMetadataOffset: h.offset, wantFence: false, wantShutDown: true }, h.now));
+      const after = image.topics.get(name)!.partitions.get(0)!;
+      if (unclean === 'true') expect(after).toMatchObject({ leader: follower, isr: [follower] });
+      else expect(after.leader).toBe(-1);
+      // Bring the fenced broker back for the next round.
+      h.heartbeat(s.leader, epochs.get(s.leader)!);
+    }
+  });
+
   it('hands out disjoint producer id blocks, kept in the log', () => {
     const h = new Harness();
     const epochs = h.cluster(2);
