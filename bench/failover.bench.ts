@@ -1,5 +1,5 @@
 /**
- * Failover time on three brokers in ZooKeeper mode (child processes, a real ZooKeeper): a partition with
+ * Failover time on three brokers in ZooKeeper mode (child processes, a real ZooKeeper) and in KRaft mode: a partition with
  * replication factor 3 and min.insync.replicas=2; its leader is killed with kill -9 and the clock runs until the
  * first acks=all Produce succeeds again at the new leader (found through Metadata, retried every 50 ms).
  * Measured on the native brokers and, when its jars are fetched (`bash scripts/fetch-apache-kafka.sh --version
@@ -7,7 +7,9 @@
  * session timeout), as the reference. Both also report one steady-state acks=all produce round trip (median
  * of 200), so the ratios say how many ordinary acks=all writes a failover costs.
  * The time is dominated by zookeeper.session.timeout.ms (the controller moves leadership when the dead broker's
- * session expires, as with Kafka in zk mode after a crash); it is printed with the result.
+ * session expires, as with Kafka in zk mode after a crash); it is printed with the result. The native brokers are
+ * measured in KRaft mode too (3 brokers + a dedicated controller, broker.session.timeout.ms = the same value),
+ * with the native zk failover as its reference.
  * KSTACK_BENCH_FAILOVERS (default 3) kills per cluster; KSTACK_BENCH_ZK_SESSION_MS (default 6000);
  * KSTACK_BENCH_NATIVE_ONLY=1 skips Apache Kafka.
  */
@@ -203,7 +205,7 @@ async function withApacheKafka<T>(work: (b: Brokers) => Promise<T>): Promise<T> 
 }
 
 const bench: Bench = {
-  name: 'failover (zk mode, 3 brokers, RF 3): leader kill -9 → first acks=all produce',
+  name: 'failover (zk and kraft, 3 brokers, RF 3): leader kill -9 → first acks=all produce',
   slow: true,
   async run(report) {
     if (!zooKeeperAvailable()) throw new Error('ZooKeeper is not installed (apt-get install -y zookeeper)');
@@ -215,6 +217,23 @@ const bench: Bench = {
     } finally {
       await c.stop();
     }
+    // The same on KRaft: 3 brokers and a dedicated controller (as the zk run has a separate ZooKeeper); a killed
+    // leader is fenced after broker.session.timeout.ms, then the controller elects from the ISR.
+    const k = await startNativeCluster({ mode: 'kraft', brokers: 3, controllers: 1, sessionTimeoutMs: SESSION_MS, properties: { 'min.insync.replicas': '2', 'replica.lag.time.max.ms': '10000' } });
+    let kraft: { steadyMs: number; failoversMs: number[] };
+    try {
+      await k.createTopic(TOPIC, { partitions: 1, replicationFactor: 3 });
+      kraft = await measure(nativeBrokers(k));
+    } finally {
+      await k.stop();
+    }
+    report({
+      name: 'failover (kraft): leader killed → first acks=all produce',
+      value: median(kraft.failoversMs),
+      unit: 'ms',
+      reference: { name: 'native zk failover', value: median(native.failoversMs) },
+      notes: `median of ${FAILOVERS} (${kraft.failoversMs.map((f) => f.toFixed(0)).join(', ')} ms); broker.session.timeout.ms=${SESSION_MS}; steady-state acks=all p50 ${kraft.steadyMs.toFixed(2)} ms`,
+    });
     let kafka: { steadyMs: number; failoversMs: number[] } | undefined;
     if (process.env.KSTACK_BENCH_NATIVE_ONLY !== '1' && isApacheKafkaAvailable('3.9.1')) kafka = await withApacheKafka(measure);
     const notes = (r: { failoversMs: number[] }) => `median of ${FAILOVERS} (${r.failoversMs.map((f) => f.toFixed(0)).join(', ')} ms); zookeeper.session.timeout.ms=${SESSION_MS}`;
