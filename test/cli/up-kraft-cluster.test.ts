@@ -18,29 +18,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readState, type StackState } from '../../src/stack/state.js';
 import { describeQuorumStatus } from '../../src/broker/raft/runtime/quorum-status.js';
 import { freePortRange } from '../support/port-range.js';
+import { kcatMeta, type KcatMeta } from '../support/kcat-metadata.js';
+import { until } from '../support/native-cluster.js';
 import { kstack, ROOT } from './run.js';
 
-interface KcatMeta {
-  controllerid: number;
-  brokers: { id: number; name: string }[];
-  topics: { topic: string; partitions: { partition: number; leader: number; isrs: { id: number }[] }[] }[];
-}
-
-const kcatMeta = async (bootstrap: string, topic: string): Promise<KcatMeta> =>
-  JSON.parse((await execa('kcat', ['-b', bootstrap, '-L', '-J', '-t', topic], { timeout: 30_000 })).stdout) as KcatMeta;
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const by = Date.now() + timeoutMs;
-  let last = '';
-  for (;;) {
-    const v = await probe().catch((err: Error) => void (last = `: last error ${err.message}`));
-    if (v !== undefined) return v;
-    if (Date.now() > by) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last}`);
-    await sleep(200);
-  }
-}
 
 /** The quorum leader from DescribeQuorum (the controllers' CONTROLLER listeners). */
 async function quorumLeader(voters: { id: number; host: string; port: number }[]): Promise<{ leader: number; epoch: number }> {

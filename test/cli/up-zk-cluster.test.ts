@@ -14,17 +14,9 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readState } from '../../src/stack/state.js';
 import { freePortRange } from '../support/port-range.js';
+import { kcatMeta, type KcatMeta } from '../support/kcat-metadata.js';
 import { zooKeeperAvailable } from '../support/zookeeper.js';
 import { kstack, ROOT } from './run.js';
-
-interface KcatMeta {
-  controllerid: number;
-  brokers: { id: number; name: string }[];
-  topics: { topic: string; partitions: { partition: number; leader: number }[] }[];
-}
-
-const kcatMeta = async (bootstrap: string, topic: string): Promise<KcatMeta> =>
-  JSON.parse((await execa('kcat', ['-b', bootstrap, '-L', '-J', '-t', topic], { timeout: 30_000 })).stdout) as KcatMeta;
 
 describe.skipIf(!zooKeeperAvailable())('kstack up --mode zk --brokers 3 --zookeepers 3', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kstack-up-zk-cluster-'));

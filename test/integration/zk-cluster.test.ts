@@ -16,21 +16,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WireConnection } from '../../src/client/wire.js';
 import type { MetadataResponse } from '../../src/protocol/generated/metadata.js';
 import { startNativeBroker, type NativeBroker } from '../support/native-broker.js';
+import { kcatMeta, type KcatMeta } from '../support/kcat-metadata.js';
+import { until } from '../support/native-cluster.js';
 import { startZooKeeper, zooKeeperAvailable, type TestZooKeeper } from '../support/zookeeper.js';
 
 const CLUSTER_ID = 'zkClusterTestAAAAAAAAA';
 const SESSION_MS = 6000;
-
-interface KcatMeta {
-  controllerid: number;
-  brokers: { id: number; name: string }[];
-  topics: { topic: string; partitions: { partition: number; leader: number; replicas: { id: number }[]; isrs: { id: number }[] }[] }[];
-}
-
-async function kcatMeta(bootstrap: string, topic?: string): Promise<KcatMeta> {
-  const { stdout } = await execa('kcat', ['-b', bootstrap, '-L', '-J', ...(topic ? ['-t', topic] : [])], { timeout: 30_000 });
-  return JSON.parse(stdout) as KcatMeta;
-}
 
 async function metadata(bootstrap: string, topics: string[] | null = null): Promise<MetadataResponse> {
   const [host, port] = bootstrap.split(':');
@@ -39,21 +30,6 @@ async function metadata(bootstrap: string, topics: string[] | null = null): Prom
     return (await conn.metadata({ topics })).response;
   } finally {
     conn.close();
-  }
-}
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
   }
 }
 

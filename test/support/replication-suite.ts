@@ -139,6 +139,9 @@ export function replicationSuite(title: string, o: ReplicationSuiteOptions): voi
       await c.kill9(before.leader);
       const after = await c.waitForPartition('copied', 0, 'a new leader', (p) => p.leader >= 0 && p.leader !== before.leader, SESSION_MS + 15_000);
       expect(after.leaderEpoch).toBeGreaterThan(before.leaderEpoch);
+      // The new leader learns the high watermark from the surviving follower's first fetch; until then a consumer
+      // (as with Kafka) sees less. It must reach every acknowledged record.
+      await until('the new leader\'s high watermark to cover the 2000 records', 15_000, async () => ((await latestOffset(c, after.leader, 'copied')) >= 2000 ? true : undefined));
       const got = await readPartition(c.bootstrap(), 'copied');
       expect(got.map((r) => Number(r.value))).toEqual(Array.from({ length: 2000 }, (_, i) => i));
       await c.restart(before.leader);

@@ -13,7 +13,8 @@
  */
 import type { BrokerContext } from '../context.js';
 import type { AlterIsrRequest, AlterIsrResult, ClusterBroker, ClusterTopicRequest, ClusterTopicResult, ClusterView, PartitionRoute } from '../cluster/cluster-view.js';
-import { checkCreateTopic, logConfigOf } from '../metadata/topic-admin.js';
+import { checkCreateTopic } from '../metadata/topic-admin.js';
+import { mirrorTopics } from '../cluster/local-mirror.js';
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
 import type { CreateTopicsRequest, CreateTopicsResponse } from '../../protocol/generated/create-topics.js';
 import type { AlterPartitionRequest, AlterPartitionResponse } from '../../protocol/generated/alter-partition.js';
@@ -164,59 +165,21 @@ export class KraftCluster implements ClusterView {
 
   /** Mirrors the image's topics into the local registry and opens the logs of this broker's replicas. */
   sync(): void {
-    const { ctx, image } = this;
     if (!this.active) return;
     this.syncing = true;
     try {
-      for (const name of [...this.deleting]) if (!image.topics.has(name)) this.deleting.delete(name);
-      for (const t of image.topics.values()) {
-        if (this.deleting.has(t.name)) continue;
-        const partitions = t.partitions.size === 0 ? 0 : Math.max(...t.partitions.keys()) + 1;
-        if (partitions === 0) continue;
-        let local = ctx.topics.get(t.name);
-        if (local && local.topicId !== t.topicId) {
-          ctx.logger.info(`[KafkaServer id=${ctx.nodeId}] Topic ${t.name} has id ${t.topicId} in the metadata log, ${local.topicId} here: the local copy is removed`);
-          this.dropLocal(t.name);
-          local = undefined;
-        }
-        if (!local) local = ctx.topics.create(t.name, partitions, new Map(t.configs), t.topicId);
-        else if (local.leaderEpochs.length < partitions) ctx.topics.addPartitions(t.name, partitions);
-        const configsChanged = t.configs.size !== local.configs.size || [...t.configs].some(([k, v]) => local!.configs.get(k) !== v);
-        if (configsChanged) ctx.topics.setConfigs(t.name, new Map(t.configs));
-        const lc = logConfigOf(ctx.config, local.configs);
-        for (const [p, state] of t.partitions) {
-          if (state.leaderEpoch >= 0 && local.leaderEpochs[p] !== state.leaderEpoch) ctx.topics.setLeaderEpoch(t.name, p, state.leaderEpoch);
-          const replica = state.replicas.includes(ctx.nodeId);
-          const open = ctx.logs.get(t.name, p);
-          if (replica && (!open || configsChanged)) {
-            ctx.logs.getOrCreate(t.name, p, t.topicId, lc);
-            if (!open && state.leader === ctx.nodeId) ctx.logger.info(`[KafkaServer id=${ctx.nodeId}] Leading ${t.name}-${p} (leader epoch ${state.leaderEpoch})`);
-          } else if (!replica && open && open.logEndOffset === 0) {
-            // Start-up opens a log for every partition the registry knows; an empty one this broker is no
-            // replica of is closed and its directory removed (logs live only where their replicas are).
-            ctx.logs.deletePartition(t.name, p);
-          }
-        }
-      }
-      for (const local of ctx.topics.list()) {
-        if (!image.topics.has(local.name)) {
-          ctx.logger.info(`[KafkaServer id=${ctx.nodeId}] Topic ${local.name} is no longer in the metadata log: deleting it here`);
-          this.dropLocal(local.name);
-        }
-      }
+      const topics = [...this.image.topics.values()].map((t) => ({
+        name: t.name,
+        topicId: t.topicId,
+        configs: t.configs,
+        partitionCount: t.partitions.size === 0 ? 0 : Math.max(...t.partitions.keys()) + 1,
+        partition: (p: number) => t.partitions.get(p),
+      }));
+      mirrorTopics(this.ctx, topics, this.deleting, 'the metadata log');
     } catch (err) {
-      ctx.logger.error(`could not apply KRaft metadata locally: ${String(err)}`);
+      this.ctx.logger.error(`could not apply KRaft metadata locally: ${String(err)}`);
     } finally {
       this.syncing = false;
-    }
-  }
-
-  private dropLocal(name: string): void {
-    const info = this.ctx.topics.delete(name);
-    if (!info) return;
-    for (let p = 0; p < info.leaderEpochs.length; p++) {
-      this.ctx.logs.deletePartition(name, p);
-      this.ctx.producers.dropPartition(`${name}\u0000${p}`);
     }
   }
 }

@@ -19,7 +19,8 @@
 import type { BrokerContext } from '../context.js';
 import type { AlterIsrRequest, AlterIsrResult, ClusterBroker, ClusterTopicRequest, ClusterTopicResult, ClusterView, PartitionRoute } from '../cluster/cluster-view.js';
 import { AssignmentError, assignReplicas, nextLeaderState } from '../cluster/assignment.js';
-import { checkCreateTopic, effectiveTopicConfig, logConfigOf } from '../metadata/topic-admin.js';
+import { checkCreateTopic, effectiveTopicConfig } from '../metadata/topic-admin.js';
+import { mirrorTopics } from '../cluster/local-mirror.js';
 import { parsePartitionState } from './znodes.js';
 import { newTopicId } from '../metadata/topic-registry.js';
 import { ErrorCode } from '../../protocol/generated/error-codes.js';
@@ -211,64 +212,25 @@ export class ZkCluster implements ClusterView {
 
   /** Mirrors ZooKeeper's topics into the local registry and opens the logs of the partitions this broker is a replica of. */
   sync(): void {
-    const { ctx, cache } = this;
     if (!this.active) return;
+    const { cache } = this;
     this.syncing = true;
     try {
-      for (const name of [...this.deleting]) if (!cache.topics.has(name)) this.deleting.delete(name);
-      for (const t of cache.topics.values()) {
-        if (this.deleting.has(t.name)) continue;
-        const partitions = Math.max(0, ...[...t.assignment.keys()].map((p) => p + 1));
-        if (partitions === 0) continue;
-        let local = ctx.topics.get(t.name);
-        if (local && t.topicId && local.topicId !== t.topicId) {
-          ctx.logger.info(`[KafkaServer id=${ctx.nodeId}] Topic ${t.name} has id ${t.topicId} in ZooKeeper, ${local.topicId} here: the local copy is removed`);
-          this.dropLocal(t.name);
-          local = undefined;
-        }
-        if (!local) local = ctx.topics.create(t.name, partitions, new Map(t.configs), t.topicId ?? undefined);
-        else if (local.leaderEpochs.length < partitions) ctx.topics.addPartitions(t.name, partitions);
-        const configsChanged = t.configs.size !== local.configs.size || [...t.configs].some(([k, v]) => local!.configs.get(k) !== v);
-        if (configsChanged) ctx.topics.setConfigs(t.name, new Map(t.configs));
-        const lc = logConfigOf(ctx.config, local.configs);
-        if (configsChanged) {
-          for (let p = 0; p < partitions; p++) if (ctx.logs.get(t.name, p)) ctx.logs.getOrCreate(t.name, p, local.topicId, lc);
-        }
-        for (let p = 0; p < partitions; p++) {
+      const topics = [...cache.topics.values()].map((t) => ({
+        name: t.name,
+        topicId: t.topicId,
+        configs: t.configs,
+        partitionCount: Math.max(0, ...[...t.assignment.keys()].map((p) => p + 1)),
+        partition: (p: number) => {
           const state = cache.state(t.name, p);
-          if (!state) continue;
-          if (state.leaderEpoch >= 0) ctx.topics.setLeaderEpoch(t.name, p, state.leaderEpoch);
-          // Every replica has a log: the leader's is written by producers, the followers' by their fetchers.
-          const replicas = t.assignment.get(p) ?? [];
-          if (replicas.includes(ctx.nodeId) && !ctx.logs.get(t.name, p)) {
-            ctx.logs.getOrCreate(t.name, p, local.topicId, lc);
-            ctx.logger.info(`[KafkaServer id=${ctx.nodeId}] Created log for ${t.name}-${p} (${state.leader === ctx.nodeId ? 'leader' : 'follower'}, leader epoch ${state.leaderEpoch})`);
-          }
-          // Start-up opens a log for every partition the registry knows; one this broker is no replica of and
-          // that holds nothing is closed and its directory removed (logs live only where their replicas are).
-          const stray = replicas.includes(ctx.nodeId) ? undefined : ctx.logs.get(t.name, p);
-          if (stray && stray.logEndOffset === 0) ctx.logs.deletePartition(t.name, p);
-        }
-      }
-      for (const local of ctx.topics.list()) {
-        if (!cache.topics.has(local.name)) {
-          ctx.logger.info(`[KafkaServer id=${ctx.nodeId}] Topic ${local.name} is no longer in ZooKeeper: deleting it here`);
-          this.dropLocal(local.name);
-        }
-      }
+          return state ? { replicas: t.assignment.get(p) ?? [], leader: state.leader, leaderEpoch: state.leaderEpoch } : undefined;
+        },
+      }));
+      mirrorTopics(this.ctx, topics, this.deleting, 'ZooKeeper');
     } catch (err) {
-      ctx.logger.error(`could not apply ZooKeeper metadata locally: ${String(err)}`);
+      this.ctx.logger.error(`could not apply ZooKeeper metadata locally: ${String(err)}`);
     } finally {
       this.syncing = false;
-    }
-  }
-
-  private dropLocal(name: string): void {
-    const info = this.ctx.topics.delete(name);
-    if (!info) return;
-    for (let p = 0; p < info.leaderEpochs.length; p++) {
-      this.ctx.logs.deletePartition(name, p);
-      this.ctx.producers.dropPartition(`${name}\u0000${p}`);
     }
   }
 
