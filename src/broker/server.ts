@@ -7,11 +7,16 @@
  *   // prints: kstack-broker listening PLAINTEXT=127.0.0.1:45678
  *   await broker.stop();   // flush, close segments, clean-shutdown marker (the log manager writes it)
  *
- * Modes: process.roles set (KRaft: with the controller role the node runs the Raft quorum of
- * controller.quorum.voters over __cluster_metadata (raft/runtime/controller.ts) and its controller listener serves
- * the quorum APIs; client APIs are served on the broker listeners only; a single combined node is a quorum of
- * one; a dedicated controller, process.roles=controller, has no client listener), zookeeper.connect set (registers in ZooKeeper as a
- * Kafka 2.x/3.x broker does: see zookeeper/broker-zk.ts), or neither (standalone).
+ * Modes:
+ * - process.roles set (KRaft): a node with the controller role is a voter of controller.quorum.voters' Raft quorum
+ *   over __cluster_metadata (raft/runtime/controller.ts), its controller listener serving the quorum APIs and, in
+ *   a cluster, the active controller's (kraft/controller-service.ts); a broker-only node follows the log as an
+ *   observer. A single combined node (a quorum of one) keeps the standalone metadata path; anything larger is a
+ *   cluster: the metadata image from the log answers clients, brokers register and heartbeat (kraft/attach.ts).
+ *   A dedicated controller, process.roles=controller, has no client listener.
+ * - zookeeper.connect set: registers in ZooKeeper as a Kafka 2.x/3.x broker does (zookeeper/broker-zk.ts).
+ * - neither: standalone.
+ * In a cluster (zk or KRaft) partitions are replicated (replication/replica-manager.ts).
  * Only PLAINTEXT listeners are served; SSL / SASL listeners are refused at start with a clear error.
  */
 import type { ZkMembership } from './zookeeper/registration.js';

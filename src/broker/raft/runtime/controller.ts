@@ -16,8 +16,9 @@
  *   raft.describeQuorum();   // DescribeQuorumResponse
  *   await raft.stop();       // resigns if leader (EndQuorumEpoch), closes connections and files
  *
- * Not here yet: broker registration / heartbeats and metadata records (the state machine is empty: the log
- * carries LeaderChange records only), observers over the network (brokers following the log).
+ * The state machine (the KRaft metadata image, kraft/metadata-image.ts) is injected; `propose` appends records as
+ * the leader and `onStep` tells the layers above what each step did (commits, elections). A node outside the
+ * voters is an observer: it fetches the log from the voters and applies it too (KRaft brokers).
  */
 import { ErrorCode } from '../../../protocol/generated/error-codes.js';
 import type { DescribeQuorumRequest, DescribeQuorumResponse } from '../../../protocol/generated/describe-quorum.js';
