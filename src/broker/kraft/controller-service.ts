@@ -150,6 +150,14 @@ export class KraftControllerService {
     return op;
   }
 
+  /**
+   * Right after a failover, waits (outside the operation queue, so heartbeats go on) until enough brokers have
+   * reached this controller to place `replicationFactor` replicas on live ones, or the grace is over.
+   */
+  private async placementSettled(replicationFactor: number): Promise<void> {
+    while (this.active && !this.logic.placementReady(replicationFactor, this.clock())) await new Promise((r) => setTimeout(r, 50));
+  }
+
   private checkSessions(): void {
     if (!this.active) return;
     const expired = this.logic.expiredBrokers(this.clock());
@@ -272,6 +280,7 @@ export class KraftControllerService {
         for (const t of req.topics) {
           const topicId = newTopicId();
           const configs = new Map(t.configs.filter((c) => c.value !== null).map((c) => [c.name, c.value as string]));
+          await this.placementSettled(Math.max(1, t.replicationFactor));
           const out = await this.run(() => this.logic.createTopic({ name: t.name, topicId, partitions: t.numPartitions, replicationFactor: t.replicationFactor, configs }));
           const errorCode = out.ok ? out.answer.errorCode : out.errorCode;
           topics.push({ name: t.name, topicId: errorCode === ErrorCode.NONE ? topicId : 'AAAAAAAAAAAAAAAAAAAAAA', errorCode, errorMessage: out.ok ? out.answer.errorMessage : null, topicConfigErrorCode: 0, numPartitions: t.numPartitions, replicationFactor: t.replicationFactor, configs: [] });
@@ -306,6 +315,7 @@ export class KraftControllerService {
       handle: async (req) => {
         const results: CreatePartitionsResponse['results'] = [];
         for (const t of req.topics) {
+          await this.placementSettled(this.image.topics.get(t.name)?.partitions.get(0)?.replicas.length ?? 1);
           const out = await this.run(() => this.logic.createPartitions(t.name, t.count));
           results.push({ name: t.name, errorCode: out.ok ? out.answer.errorCode : out.errorCode, errorMessage: out.ok ? out.answer.errorMessage : null });
         }

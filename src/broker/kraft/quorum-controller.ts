@@ -218,6 +218,15 @@ export class QuorumControllerLogic {
   }
 
   /**
+   * Whether new replicas can be placed well now: enough active brokers have reached this controller for the
+   * replication factor, or the failover grace is over (then a silent broker has been fenced or is alive).
+   */
+  placementReady(replicationFactor: number, now: number): boolean {
+    if (now - this.activeSince >= Math.min(SESSION_GRACE_MS, this.opts.sessionTimeoutMs)) return true;
+    return this.image.activeBrokerIds().filter((id) => this.lastContact.has(id)).length >= replicationFactor;
+  }
+
+  /**
    * Brokers new replicas go to: the active ones that have heartbeated to this controller — right after a
    * failover, a broker that died with the old controller is still unfenced for a moment, and a partition placed
    * only there would have no leader — unless that leaves fewer than the replication factor.

@@ -132,7 +132,12 @@ describe('QuorumControllerLogic', () => {
     const h = new Harness();
     const epochs = h.cluster(3);
     h.logic.resetSessions(h.now);
+    // Nobody has reached the new controller yet: placement waits (up to the grace).
+    expect(h.logic.placementReady(1, h.now)).toBe(false);
     h.heartbeat(1, epochs.get(1)!);
+    expect(h.logic.placementReady(1, h.now)).toBe(true);
+    expect(h.logic.placementReady(3, h.now)).toBe(false);
+    expect(h.logic.placementReady(3, h.now + SESSION_GRACE_MS)).toBe(true);
     h.heartbeat(2, epochs.get(2)!);
     h.run(h.logic.createTopic({ name: 'fresh', topicId: 'fresh-id', partitions: 6, replicationFactor: 1, configs: new Map() }));
     expect(new Set([...h.image.topics.get('fresh')!.partitions.values()].map((p) => p.leader))).toEqual(new Set([1, 2]));
