@@ -252,6 +252,8 @@ export class KraftControllerService {
       minVersion: 0,
       maxVersion: 3,
       handle: async (req, ctx) => {
+        // Top-level NOT_CONTROLLER, so the broker's channel tries the leader the quorum names instead.
+        if (!this.active) return { throttleTimeMs: 0, errorCode: ErrorCode.NOT_CONTROLLER, topics: [] };
         const topics: AlterPartitionResponse['topics'] = [];
         for (const t of req.topics) {
           const topicId = ctx.apiVersion >= 2 ? t.topicId : this.image.topics.get(t.topicName)?.topicId ?? '';
