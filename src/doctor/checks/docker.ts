@@ -5,6 +5,7 @@
 import { existsSync } from 'node:fs';
 import { request } from 'node:http';
 import { dockerEndpoints, installCommand, startDockerCommand, type PlatformContext } from '../../platform.js';
+import type Docker from 'dockerode';
 import { error, ok, type Finding } from '../finding.js';
 
 export interface PingResult {
@@ -49,4 +50,14 @@ export async function checkDocker(ctx: PlatformContext, endpoints: string[] = do
   const fromEnv = Boolean(ctx.env.DOCKER_HOST);
   const fix = socketExists || fromEnv ? startDockerCommand(ctx) : installCommand(ctx, 'docker');
   return [error('docker', `no Docker engine answers (${tried.join('; ')}); the docker engine needs one`, fix, { tried: endpoints })];
+}
+
+/** Is `ref` already in the engine's image store (inspect succeeds)? */
+export async function imagePresent(docker: Docker, ref: string): Promise<boolean> {
+  try {
+    await docker.getImage(ref).inspect();
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -23,6 +23,7 @@ import { parse as parseYaml } from 'yaml';
 import { DEFAULT_PROTOCOL_MAP, formatListeners, parseListeners, parseProtocolMap, type Endpoint } from '../../listeners/endpoints.js';
 import { isLoopbackHost } from '../../listeners/rules.js';
 import type { Finding } from '../finding.js';
+import { imagePresent } from '../checks/docker.js';
 import type { EndpointProbe, StepResult } from '../probe.js';
 
 export const PROBE_LINE = 'KSTACK-PROBE';
@@ -223,15 +224,6 @@ async function inspectContainers(docker: Docker, filter: (c: Docker.ContainerInf
     out.push({ name, image: info.Config.Image, networks, published });
   }
   return out;
-}
-
-async function imagePresent(docker: Docker, ref: string): Promise<boolean> {
-  try {
-    await docker.getImage(ref).inspect();
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** An image with a shell that is already here (nothing is pulled). */

@@ -24,7 +24,7 @@ import Docker from 'dockerode';
 import { KstackError } from '../../errors.js';
 import type { PlatformContext } from '../../platform.js';
 import { dockerEndpoints } from '../../platform.js';
-import { pingDocker } from '../../doctor/checks/docker.js';
+import { imagePresent, pingDocker } from '../../doctor/checks/docker.js';
 import { generateCompose, renderCompose, HOST_GATEWAY, type ComposeOptions, type ComposeResult } from '../../compose/generate.js';
 import { imageRef, type ImageFamily } from '../../compose/images.js';
 import type { ComposeService } from '../../compose/model.js';
@@ -198,15 +198,6 @@ function portsOf(svc: ComposeService): { bindings: Record<string, { HostIp?: str
 }
 
 const seconds = (s: string) => Number(/^(\d+)s$/.exec(s)?.[1] ?? '5') * 1e9;
-
-async function imagePresent(docker: Docker, ref: string): Promise<boolean> {
-  try {
-    await docker.getImage(ref).inspect();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function pull(engine: Engine, ref: string, onPull?: (p: PullProgress) => void): Promise<void> {
   let stream: NodeJS.ReadableStream;
