@@ -194,18 +194,24 @@ export class ZkMetadataCache {
     }
   }
 
+  /**
+   * Reads a znode with a data watch; when it does not exist yet (a partition state the controller has not written,
+   * a topic without config overrides) the watch goes on its creation instead.
+   */
+  private async getWatched(client: ZkClient, path: string, key: string, read: (c: ZkClient) => Promise<void>): Promise<Awaited<ReturnType<ZkClient['getData']>>> {
+    const w = this.watcher(client, key, read);
+    const node = await client.getData(path, w);
+    if (node || !w) return node;
+    this.armed.delete(key);
+    const ew = this.watcher(client, key, read);
+    return (await client.exists(path, ew)) ? client.getData(path) : null;
+  }
+
   /** /config/topics/<t>, watched: configs altered through any broker reach every broker. */
   private async readConfig(client: ZkClient, name: string): Promise<void> {
     const path = topicConfigPath(name);
     const key = `data:${path}`;
-    const read = (c: ZkClient) => this.readConfig(c, name);
-    const w = this.watcher(client, key, read);
-    let node = await client.getData(path, w);
-    if (!node && w) {
-      this.armed.delete(key);
-      const ew = this.watcher(client, key, read);
-      if (await client.exists(path, ew)) node = await client.getData(path);
-    }
+    const node = await this.getWatched(client, path, key, (c) => this.readConfig(c, name));
     const topic = this.topics.get(name);
     if (!topic) return;
     const configs = new Map<string, string>();
@@ -228,15 +234,7 @@ export class ZkMetadataCache {
   private async readState(client: ZkClient, topic: string, partition: number): Promise<void> {
     const path = partitionStatePath(topic, partition);
     const key = `data:${path}`;
-    const read = (c: ZkClient) => this.readState(c, topic, partition);
-    const w = this.watcher(client, key, read);
-    let node = await client.getData(path, w);
-    if (!node && w) {
-      // Not written yet (the controller is on it): watch for its creation instead.
-      this.armed.delete(key);
-      const ew = this.watcher(client, key, read);
-      if (await client.exists(path, ew)) node = await client.getData(path);
-    }
+    const node = await this.getWatched(client, path, key, (c) => this.readState(c, topic, partition));
     const k = `${topic}/${partition}`;
     if (!node) {
       if (this.states.delete(k)) this.changed();
