@@ -16,7 +16,7 @@ import { execa } from 'execa';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readState, type StackState } from '../../src/stack/state.js';
-import { WireConnection } from '../../src/client/wire.js';
+import { requestOnce } from '../support/request-once.js';
 import { describeQuorumStatus } from '../../src/broker/raft/runtime/quorum-status.js';
 import { freePortRange } from '../support/port-range.js';
 import { kcatMeta, type KcatMeta } from '../support/kcat-metadata.js';
@@ -58,14 +58,8 @@ async function createTopic(bootstraps: string[], topic: string, numPartitions: n
 
 /** CreateTopics v5 (replication factor 1) to one broker; its error code for the topic. */
 async function createTopicOverWire(bootstrap: string, name: string, numPartitions: number): Promise<number> {
-  const [host, port] = bootstrap.split(':');
-  const conn = await WireConnection.connect({ host, port: Number(port), connectTimeoutMs: 2000, requestTimeoutMs: 15_000 });
-  try {
-    const res = await conn.request<{ topics: { errorCode: number }[] }>(19, 5, { topics: [{ name, numPartitions, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 10_000, validateOnly: false });
-    return res.topics[0]?.errorCode ?? -1;
-  } finally {
-    conn.close();
-  }
+  const res = await requestOnce<{ topics: { errorCode: number }[] }>(bootstrap, 19, 5, { topics: [{ name, numPartitions, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 10_000, validateOnly: false });
+  return res.topics[0]?.errorCode ?? -1;
 }
 
 const pidOf = (state: StackState, name: string) => state.components.find((c) => c.name === name)!.pid;

@@ -18,6 +18,7 @@ import type { MetadataResponse } from '../../src/protocol/generated/metadata.js'
 import { startNativeBroker, type NativeBroker } from '../support/native-broker.js';
 import { kcatMeta, type KcatMeta } from '../support/kcat-metadata.js';
 import { until } from '../support/native-cluster.js';
+import { requestOnce } from '../support/request-once.js';
 import { startZooKeeper, zooKeeperAvailable, type TestZooKeeper } from '../support/zookeeper.js';
 
 const CLUSTER_ID = 'zkClusterTestAAAAAAAAA';
@@ -116,15 +117,7 @@ describe.skipIf(!zooKeeperAvailable())('native brokers as a ZooKeeper-mode clust
   }, 30_000);
 
   it('a topic config altered through one broker reaches every broker (through /config/topics)', async () => {
-    const ask = async <T>(id: number, apiKey: number, version: number, body: unknown): Promise<T> => {
-      const [host, port] = brokers.get(id)!.bootstrap.split(':');
-      const conn = await WireConnection.connect({ host, port: Number(port), connectTimeoutMs: 5000 });
-      try {
-        return await conn.request<T>(apiKey, version, body);
-      } finally {
-        conn.close();
-      }
-    };
+    const ask = <T>(id: number, apiKey: number, version: number, body: unknown): Promise<T> => requestOnce<T>(brokers.get(id)!.bootstrap, apiKey, version, body);
     const altered = await ask<{ responses: { errorCode: number }[] }>(1, 44, 0, { resources: [{ resourceType: 2, resourceName: 'grow', configs: [{ name: 'retention.ms', configOperation: 0, value: '12345' }] }], validateOnly: false });
     expect(altered.responses[0].errorCode).toBe(0);
     for (const id of [2, 3]) {
@@ -180,15 +173,7 @@ describe.skipIf(!zooKeeperAvailable())('native brokers as a ZooKeeper-mode clust
     const meta = await metadata(brokers.get(1)!.bootstrap, ['__consumer_offsets']);
     const offsetsLeaders = new Set(meta.topics[0].partitions.map((p) => p.leaderId));
     expect(offsetsLeaders.size).toBe(3);
-    const ask = async <T>(id: number, apiKey: number, version: number, body: unknown): Promise<T> => {
-      const [host, port] = brokers.get(id)!.bootstrap.split(':');
-      const conn = await WireConnection.connect({ host, port: Number(port), connectTimeoutMs: 5000 });
-      try {
-        return await conn.request<T>(apiKey, version, body);
-      } finally {
-        conn.close();
-      }
-    };
+    const ask = <T>(id: number, apiKey: number, version: number, body: unknown): Promise<T> => requestOnce<T>(brokers.get(id)!.bootstrap, apiKey, version, body);
     const found = await ask<{ errorCode: number; nodeId: number }>(3, 10, 1, { key: 'zk-cluster-group', keyType: 0 });
     expect(found.errorCode).toBe(0);
     const offsetsFetch = { groupId: 'zk-cluster-group', topics: [{ name: 'spread', partitionIndexes: [0, 1, 2, 3, 4, 5] }], groups: [], requireStable: false };
