@@ -164,10 +164,7 @@ export class QuorumControllerLogic {
 
   /** Fences every active broker whose session expired, and moves its leaderships. */
   expireSessions(now: number): MetadataRecord[] {
-    const expired = new Set<number>();
-    for (const b of this.image.brokers.values()) {
-      if (!b.fenced && !this.sessionAlive(b.brokerId, now)) expired.add(b.brokerId);
-    }
+    const expired = new Set(this.expiredBrokers(now));
     if (expired.size === 0) return [];
     const records: MetadataRecord[] = [];
     for (const id of expired) records.push({ type: 'FenceBroker', brokerId: id, brokerEpoch: this.image.brokers.get(id)!.brokerEpoch });
